@@ -1,0 +1,34 @@
+"""numopt: classical numerical optimization solvers on NumPy/SciPy, with numba CPU kernels
+and CuPy GPU backends behind one problem/solver API.
+
+>>> import numpy as np
+>>> import numopt as no
+>>> res = no.minimize(lambda x: float(x @ x), np.ones(3), jac=lambda x: 2 * x, method="gd")
+>>> bool(res.success)
+True
+"""
+
+from . import backend, problems, solvers
+from .core import (Equality, Problem, Result, Solver, State, Status, methods, minimize,
+                   scipy_method)
+from .errors import BackendUnavailableError, InvalidProblemError, MissingDependencyError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BackendUnavailableError",
+    "Equality",
+    "InvalidProblemError",
+    "MissingDependencyError",
+    "Problem",
+    "Result",
+    "Solver",
+    "State",
+    "Status",
+    "backend",
+    "methods",
+    "minimize",
+    "problems",
+    "scipy_method",
+    "solvers",
+]

@@ -1,0 +1,212 @@
+"""Array-namespace detection, backend resolution and array movement."""
+
+import functools
+from dataclasses import dataclass
+
+import array_api_compat
+import numpy as np
+
+from ..errors import BackendUnavailableError, InvalidProblemError
+
+BACKENDS = ("auto", "numpy", "numba", "cupy")
+
+
+@dataclass(frozen=True)
+class Backend:
+    """A resolved backend.
+
+    Attributes
+    ----------
+    name : str
+        ``"numpy"``, ``"numba"``, ``"cupy"`` or the name of another array-API library
+        (e.g. ``"array_api_strict"``) whose arrays were passed in.
+    xp : module
+        The array-API namespace the solver computes in.
+    """
+
+    name: str
+    xp: object
+
+    @property
+    def is_gpu(self):
+        """True when arrays live on a CUDA device."""
+        return self.name == "cupy"
+
+
+def namespace_of(*arrays):
+    """The array-API namespace shared by ``arrays`` (NumPy's for Python scalars and lists).
+
+    ``scipy.sparse`` matrices count as NumPy. Arrays from different libraries are rejected
+    rather than converted, so data never moves between devices behind the user's back.
+
+    Raises
+    ------
+    InvalidProblemError
+        If the arrays come from different array libraries.
+    """
+    dense = [a for a in arrays if a is not None and not _is_scipy_sparse(a)]
+    dense = [a for a in dense if not isinstance(a, (int, float, complex, list, tuple))]
+    if not dense:
+        return array_api_compat.array_namespace(np.empty(0))
+    try:
+        return array_api_compat.array_namespace(*dense)
+    except TypeError as err:
+        kinds = sorted({type(a).__module__.split(".")[0] for a in dense})
+        raise InvalidProblemError(
+            f"input arrays come from different array libraries ({', '.join(kinds)}); convert "
+            "them all to one library (e.g. all NumPy or all CuPy) before calling numopt."
+        ) from err
+
+
+def is_numpy_namespace(xp):
+    """True for NumPy's namespace (plain or array_api_compat-wrapped)."""
+    return array_api_compat.is_numpy_namespace(xp)
+
+
+def _is_scipy_sparse(a):
+    return type(a).__module__.startswith("scipy.sparse")
+
+
+def _is_cupy_sparse(a):
+    return type(a).__module__.startswith("cupyx.scipy.sparse")
+
+
+@functools.lru_cache(maxsize=1)
+def cupy_status():
+    """``(True, "")`` when CuPy imports and sees a CUDA device, else ``(False, reason)``.
+
+    Never raises and never crashes on machines without a driver.
+    """
+    try:
+        import cupy
+    except ImportError:
+        return False, (
+            "CuPy is not installed; install it with: pip install \"numopt[gpu]\" "
+            "(CuPy for CUDA 12)"
+        )
+    except Exception as err:  # a broken CUDA install raises other errors at import
+        return False, f"CuPy failed to import ({err}); check the CUDA installation."
+    try:
+        count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as err:
+        return False, f"CuPy is installed but no usable CUDA device was found ({err})."
+    if count < 1:
+        return False, "CuPy is installed but no CUDA device is visible."
+    return True, ""
+
+
+def _numba_status():
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False, "numba is not installed; install it with: pip install numba"
+    return True, ""
+
+
+def resolve_backend(requested, *arrays, supported=("numpy", "numba", "cupy"), method=None):
+    """Choose the backend for a solve.
+
+    Parameters
+    ----------
+    requested : {"auto", "numpy", "numba", "cupy"}
+        What the user asked for.
+    *arrays : array_like
+        The input data; their library decides ``auto`` and is never silently changed.
+    supported : tuple of str
+        Backends the method implements. Array-API inputs other than NumPy/CuPy run when the
+        method supports ``"cupy"`` (the backend-generic path).
+    method : str, optional
+        Method name for error messages.
+
+    Returns
+    -------
+    Backend
+
+    Raises
+    ------
+    InvalidProblemError
+        Unknown backend name, a backend the method lacks, or inputs that contradict the
+        requested backend.
+    BackendUnavailableError
+        The requested backend cannot run here.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numopt.backend import resolve_backend
+    >>> resolve_backend("auto", np.ones(3)).name
+    'numba'
+    >>> resolve_backend("numpy", np.ones(3)).name
+    'numpy'
+    """
+    from ..core.validate import check_choice
+
+    check_choice("backend", requested, BACKENDS)
+    label = f"method '{method}'" if method else "this method"
+    xp = namespace_of(*arrays)
+    if any(_is_cupy_sparse(a) for a in arrays if a is not None) or array_api_compat.is_cupy_namespace(xp):
+        if requested not in ("auto", "cupy"):
+            raise InvalidProblemError(
+                f"backend={requested!r} was requested but the inputs are CuPy arrays; pass "
+                "backend='cupy' (or 'auto'), or move the inputs to NumPy with cupy.asnumpy."
+            )
+        name = "cupy"
+    elif not is_numpy_namespace(xp):
+        if requested != "auto":
+            raise InvalidProblemError(
+                f"backend={requested!r} was requested but the inputs are "
+                f"{xp.__name__} arrays; use backend='auto' to compute in their namespace."
+            )
+        if "cupy" not in supported:
+            raise InvalidProblemError(
+                f"{label} has no backend-generic (array-API) path for {xp.__name__} arrays; "
+                "pass NumPy arrays."
+            )
+        return Backend(xp.__name__, xp)
+    elif requested == "auto":
+        name = "numba" if "numba" in supported and _numba_status()[0] else "numpy"
+    else:
+        name = requested
+    if name not in supported:
+        raise InvalidProblemError(
+            f"{label} has no {name!r} backend; available: {', '.join(supported)} "
+            "(or 'auto')."
+        )
+    if name == "cupy":
+        ok, reason = cupy_status()
+        if not ok:
+            raise BackendUnavailableError(f"backend='cupy' cannot run: {reason}")
+        import cupy
+
+        return Backend("cupy", array_api_compat.array_namespace(cupy.empty(0)))
+    if name == "numba":
+        ok, reason = _numba_status()
+        if not ok:
+            raise BackendUnavailableError(f"backend='numba' cannot run: {reason}")
+    return Backend(name, array_api_compat.array_namespace(np.empty(0)))
+
+
+def to_numpy(a):
+    """Copy a CuPy / array-API array to NumPy (NumPy arrays and sparse matrices pass through)."""
+    if a is None or isinstance(a, np.ndarray) or _is_scipy_sparse(a):
+        return a
+    if hasattr(a, "get") and type(a).__module__.startswith("cupy"):
+        return a.get()
+    try:
+        return np.from_dlpack(a)
+    except (TypeError, RuntimeError, BufferError, AttributeError):
+        return np.asarray(a)
+
+
+def to_device(a, backend, dtype=None):
+    """Put ``a`` in ``backend``'s namespace (moving NumPy data to the GPU for ``cupy``)."""
+    xp = backend.xp
+    if backend.is_gpu and _is_scipy_sparse(a):
+        import cupyx.scipy.sparse as cusparse
+
+        return cusparse.csr_matrix(a)
+    if _is_scipy_sparse(a):
+        return a
+    if dtype is None:
+        return xp.asarray(a)
+    return xp.asarray(a, dtype=dtype)

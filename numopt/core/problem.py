@@ -1,0 +1,285 @@
+"""Problems: data plus counted oracles."""
+
+from ..backend import namespace_of
+from ..errors import InvalidProblemError
+from .validate import as_float_array, check_callable
+
+ORACLES = ("fun", "grad", "hess", "hessp")
+
+
+class _LastPoint:
+    """Remembers the value of one oracle at the last point it was evaluated at."""
+
+    __slots__ = ("x", "value")
+
+    def __init__(self):
+        self.x = None
+        self.value = None
+
+    def lookup(self, x):
+        last = self.x
+        if last is None or last.shape != x.shape:
+            return None
+        xp = namespace_of(x)
+        return self.value if bool(xp.all(last == x)) else None
+
+    def store(self, x, value):
+        xp = namespace_of(x)
+        self.x = xp.asarray(x, copy=True)
+        self.value = value
+
+
+class Problem:
+    r"""An unconstrained (or equality-constrained) problem :math:`\min_x f(x)`.
+
+    A problem is data plus oracles. Oracles not given are absent, never guessed: a method
+    that needs one checks up front and raises :class:`InvalidProblemError` naming it.
+    Every oracle call is counted in :attr:`counts`; ``fun`` and ``grad`` cache their last
+    evaluation point, so asking twice at the same ``x`` costs one call.
+
+    Parameters
+    ----------
+    fun : callable
+        ``fun(x) -> float``.
+    grad, hess, hessp : callable, optional
+        ``grad(x) -> (n,)``, ``hess(x) -> (n, n)`` (dense or ``scipy.sparse``),
+        ``hessp(x, v) -> (n,)``.
+    x0 : array_like, optional
+        Default starting point, shape ``(n,)``.
+    eq : Equality, optional
+        Equality constraints ``c(x) = 0``.
+    name : str, optional
+        Label for reports and plots.
+    dim : int, optional
+        Dimension when no ``x0`` is given.
+
+    Attributes
+    ----------
+    dim : int or None
+    x0 : ndarray or None
+    counts : dict
+        ``{"fun": .., "grad": .., "hess": .., "hessp": ..}`` oracle call counts.
+
+    Raises
+    ------
+    InvalidProblemError
+        Non-callable oracles, an ``x0`` that is not a finite vector, or ``dim`` disagreeing
+        with ``x0``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import numopt as no
+    >>> p = no.Problem(lambda x: float(x @ x), grad=lambda x: 2 * x, x0=np.ones(3))
+    >>> p.dim, p.fun(p.x0), p.counts["fun"]
+    (3, 3.0, 1)
+    """
+
+    def __init__(self, fun, grad=None, hess=None, hessp=None, x0=None, eq=None, name=None,
+                 dim=None):
+        check_callable("fun", fun, allow_none=False)
+        self._oracles = {
+            "fun": fun,
+            "grad": check_callable("grad", grad),
+            "hess": check_callable("hess", hess),
+            "hessp": check_callable("hessp", hessp),
+        }
+        if eq is not None and not isinstance(eq, Equality):
+            raise InvalidProblemError(
+                f"eq must be a numopt.Equality(fun=c, jac=J), got {type(eq).__name__}."
+            )
+        self.eq = eq
+        self.x0 = None if x0 is None else as_start_point(x0)
+        if dim is not None and self.x0 is not None and int(dim) != self.x0.shape[0]:
+            raise InvalidProblemError(f"dim={dim} disagrees with x0 of length {self.x0.shape[0]}.")
+        self.dim = int(dim) if dim is not None else (None if self.x0 is None else self.x0.shape[0])
+        self.name = name or getattr(fun, "__name__", "problem")
+        self.counts = dict.fromkeys(ORACLES, 0)
+        self._last_fun = _LastPoint()
+        self._last_grad = _LastPoint()
+
+    def has(self, oracle):
+        """True when the oracle (``"fun"``, ``"grad"``, ``"hess"``, ``"hessp"``) was given."""
+        return self._oracles.get(oracle) is not None
+
+    def require(self, oracles, method):
+        """Raise :class:`InvalidProblemError` naming the first oracle in ``oracles`` missing."""
+        for oracle in oracles:
+            if not self.has(oracle):
+                alternatives = {
+                    "grad": "pass grad= (jac= in the SciPy-style call) or use a zeroth-order "
+                            "method such as 'zo_gd'",
+                    "hess": "pass hess=, or use a method that needs only hessp or grad",
+                    "hessp": "pass hessp= (or hess=)",
+                }.get(oracle, f"pass {oracle}=")
+                raise InvalidProblemError(
+                    f"method '{method}' needs the oracle '{oracle}', which problem "
+                    f"'{self.name}' does not provide; {alternatives}."
+                )
+
+    def fun(self, x):
+        """Objective value ``f(x)`` as a Python float (counted, cached at the last point)."""
+        cached = self._last_fun.lookup(x)
+        if cached is not None:
+            return cached
+        self.counts["fun"] += 1
+        value = self._oracles["fun"](x)
+        try:
+            value = float(value)
+        except (TypeError, ValueError) as err:
+            raise InvalidProblemError(
+                f"fun must return a real scalar, got {type(value).__name__}"
+                f"{getattr(value, 'shape', '')}; return float(...) of the objective."
+            ) from err
+        self._last_fun.store(x, value)
+        return value
+
+    def grad(self, x):
+        """Gradient ``∇f(x)``, shape ``(n,)`` (counted, cached at the last point)."""
+        cached = self._last_grad.lookup(x)
+        if cached is not None:
+            return cached
+        self._need("grad")
+        self.counts["grad"] += 1
+        g = self._vector_out("grad", self._oracles["grad"](x), x)
+        self._last_grad.store(x, g)
+        return g
+
+    def hess(self, x):
+        """Hessian ``∇²f(x)``, shape ``(n, n)`` (counted)."""
+        self._need("hess")
+        self.counts["hess"] += 1
+        H = self._oracles["hess"](x)
+        if not hasattr(H, "shape"):
+            H = namespace_of(x).asarray(H, dtype=x.dtype)
+        n = x.shape[0]
+        if tuple(H.shape) != (n, n):
+            raise InvalidProblemError(
+                f"hess returned shape {tuple(H.shape)}, expected ({n}, {n}) for x of length {n}."
+            )
+        return H
+
+    def hessp(self, x, v):
+        """Hessian-vector product ``∇²f(x) v``, shape ``(n,)`` (counted)."""
+        self._need("hessp")
+        self.counts["hessp"] += 1
+        return self._vector_out("hessp", self._oracles["hessp"](x, v), x)
+
+    def reset_counts(self):
+        """Zero the oracle counters (and the constraint counters) and forget the cache."""
+        self.counts = dict.fromkeys(ORACLES, 0)
+        self._last_fun = _LastPoint()
+        self._last_grad = _LastPoint()
+        if self.eq is not None:
+            self.eq.reset_counts()
+
+    def _need(self, oracle):
+        if not self.has(oracle):
+            raise InvalidProblemError(
+                f"problem '{self.name}' has no '{oracle}' oracle; pass {oracle}= when building it."
+            )
+
+    @staticmethod
+    def _vector_out(oracle, value, x):
+        xp = namespace_of(x)
+        if not hasattr(value, "shape"):
+            value = xp.asarray(value, dtype=x.dtype)
+        if tuple(value.shape) != tuple(x.shape):
+            raise InvalidProblemError(
+                f"{oracle} returned shape {tuple(value.shape)}, expected {tuple(x.shape)} "
+                f"(the shape of x); return a flat vector."
+            )
+        return value
+
+    def __repr__(self):
+        present = [o for o in ORACLES if self.has(o)]
+        eq = f", eq={self.eq.dim_out} constraints" if self.eq is not None else ""
+        return f"Problem(name={self.name!r}, dim={self.dim}, oracles={present}{eq})"
+
+
+class Equality:
+    r"""Equality constraints :math:`c(x) = 0`, :math:`c: \mathbb{R}^n \to \mathbb{R}^m`.
+
+    Parameters
+    ----------
+    fun : callable
+        ``c(x) -> (m,)``.
+    jac : callable
+        ``J(x) -> (m, n)`` (dense or ``scipy.sparse``).
+    hess : callable, optional
+        ``hess(x, lam) -> (n, n)``: the constraint Hessians contracted with the multipliers,
+        :math:`\sum_i \lambda_i \nabla^2 c_i(x)`.
+    dim_out : int, optional
+        Number of constraints ``m`` (found at the first call otherwise).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import numopt as no
+    >>> eq = no.Equality(lambda x: np.array([x.sum() - 1.0]), lambda x: np.ones((1, x.size)))
+    >>> eq.fun(np.array([0.5, 0.5]))
+    array([0.])
+    """
+
+    def __init__(self, fun, jac, hess=None, dim_out=None):
+        check_callable("Equality fun", fun, allow_none=False)
+        check_callable("Equality jac", jac, allow_none=False)
+        self._fun, self._jac = fun, jac
+        self._hess = check_callable("Equality hess", hess)
+        self.dim_out = dim_out
+        self.counts = {"fun": 0, "jac": 0, "hess": 0}
+
+    def has_hess(self):
+        """True when constraint Hessians were given."""
+        return self._hess is not None
+
+    def fun(self, x):
+        """Constraint values ``c(x)``, shape ``(m,)`` (counted)."""
+        self.counts["fun"] += 1
+        c = namespace_of(x).asarray(self._fun(x), dtype=x.dtype)
+        if c.ndim != 1:
+            raise InvalidProblemError(
+                f"Equality fun must return a vector of shape (m,), got shape {tuple(c.shape)}."
+            )
+        if self.dim_out is None:
+            self.dim_out = c.shape[0]
+        return c
+
+    def jac(self, x):
+        """Constraint Jacobian ``J(x)``, shape ``(m, n)`` (counted)."""
+        self.counts["jac"] += 1
+        J = self._jac(x)
+        if not hasattr(J, "shape"):
+            J = namespace_of(x).asarray(J, dtype=x.dtype)
+        if len(J.shape) != 2 or J.shape[1] != x.shape[0]:
+            raise InvalidProblemError(
+                f"Equality jac must return shape (m, {x.shape[0]}), got {tuple(J.shape)}."
+            )
+        return J
+
+    def hess(self, x, lam):
+        r"""``\sum_i lam_i ∇²c_i(x)``, shape ``(n, n)`` (counted)."""
+        if self._hess is None:
+            raise InvalidProblemError("these constraints have no hess; pass hess= to Equality.")
+        self.counts["hess"] += 1
+        return self._hess(x, lam)
+
+    def reset_counts(self):
+        """Zero the constraint oracle counters."""
+        self.counts = {"fun": 0, "jac": 0, "hess": 0}
+
+
+def as_start_point(x0):
+    """Validate a start point: a finite 1-D float vector, kept in its own array library."""
+    if hasattr(x0, "__array_namespace__") and type(x0).__module__.split(".")[0] != "numpy":
+        xp = namespace_of(x0)
+        if x0.ndim != 1:
+            raise InvalidProblemError(
+                f"x0 must be 1-dimensional, got shape {tuple(x0.shape)}; pass a flat vector."
+            )
+        x0 = xp.asarray(x0, dtype=xp.float64)
+        if not bool(xp.all(xp.isfinite(x0))):
+            raise InvalidProblemError("x0 contains NaN or inf entries; start from a finite point.")
+        return x0
+    return as_float_array("x0", x0, ndim=1)
+

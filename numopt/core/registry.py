@@ -1,0 +1,88 @@
+"""The method registry: every solver registers under its API name."""
+
+import inspect
+from collections import namedtuple
+
+from ..errors import InvalidProblemError
+from .validate import closest
+
+MethodInfo = namedtuple("MethodInfo", ["name", "summary", "requires", "randomized"])
+
+_REGISTRY = {}
+
+
+def register(cls):
+    """Class decorator: register a :class:`Solver` subclass under ``cls.name``."""
+    if not cls.name:
+        raise TypeError(f"{cls.__name__} needs a class attribute 'name' to be registered")
+    if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
+        raise TypeError(f"method name {cls.name!r} is already registered")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def solver_class(name):
+    """The solver class registered as ``name``.
+
+    Raises
+    ------
+    InvalidProblemError
+        Unknown name; the message suggests the closest registered one.
+    """
+    if not isinstance(name, str) or name.lower() not in _REGISTRY:
+        raise InvalidProblemError(
+            f"unknown method {name!r}{closest(str(name).lower(), _REGISTRY)} "
+            f"Registered methods: {', '.join(sorted(_REGISTRY))} (see numopt.methods())."
+        )
+    return _REGISTRY[name.lower()]
+
+
+def option_names(cls):
+    """Keyword options the solver's constructor accepts (its own and the base class's)."""
+    names = []
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        for p in inspect.signature(init).parameters.values():
+            if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name != "self":
+                if p.name not in names:
+                    names.append(p.name)
+    return names
+
+
+def build_solver(name, options):
+    """Instantiate method ``name`` with ``options``, rejecting unknown ones by name."""
+    cls = solver_class(name)
+    valid = option_names(cls)
+    unknown = [k for k in options if k not in valid]
+    if unknown:
+        hints = "".join(closest(k, valid) for k in unknown)
+        raise InvalidProblemError(
+            f"method '{cls.name}' got unknown option(s) {', '.join(map(repr, unknown))}{hints} "
+            f"Valid options: {', '.join(sorted(valid))}."
+        )
+    return cls(**options)
+
+
+def methods():
+    """Registered methods with one-line summaries.
+
+    Returns
+    -------
+    list of MethodInfo
+        ``(name, summary, requires, randomized)`` tuples sorted by name.
+
+    Examples
+    --------
+    >>> import numopt as no
+    >>> "newton" in [m.name for m in no.methods()]
+    True
+    """
+    infos = []
+    for name in sorted(_REGISTRY):
+        cls = _REGISTRY[name]
+        doc = inspect.getdoc(cls) or ""
+        infos.append(MethodInfo(name, doc.splitlines()[0] if doc else "",
+                                tuple(cls.requires), "seed" in option_names(cls)))
+    return infos

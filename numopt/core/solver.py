@@ -1,0 +1,183 @@
+"""The solver base class: ``init`` / ``step`` / ``done`` plus the shared ``minimize`` loop."""
+
+import abc
+import math
+from types import SimpleNamespace
+
+from scipy.optimize import OptimizeResult
+
+from ..backend import resolve_backend, to_device
+from ..errors import InvalidProblemError
+from .problem import Problem, as_start_point
+from .result import Result
+from .status import Status
+from .validate import check_int, check_positive
+
+
+class State(SimpleNamespace):
+    """An iteration's state: a bag of named values (``x``, ``fun``, ``grad``, ``grad_norm``,
+    ``nit`` for the unconstrained solvers, plus whatever a solver keeps).
+
+    ``step`` returns a new State and never mutates its input, so the loop can keep the last
+    finite iterate. ``stop`` (a :class:`Status`) and ``message`` let a step end the run
+    (a failed line search, say) with a reason.
+    """
+
+    def replace(self, **changes):
+        """A copy with some fields changed (``stop`` and ``message`` are reset)."""
+        fields = dict(vars(self))
+        fields.update(stop=None, message=None)
+        fields.update(changes)
+        return State(**fields)
+
+
+class Solver(abc.ABC):
+    """Base class of every numopt solver.
+
+    A solver implements :meth:`init` and :meth:`step` (and, when its stopping test is not
+    ``grad_norm <= tol``, :meth:`converged`). The loop in :meth:`minimize` — iteration,
+    time and oracle budgets, callback, history, progress bar, non-finite detection — is
+    shared by all solvers and never re-implemented.
+
+    Parameters
+    ----------
+    tol : float, default 1e-8
+        Stopping tolerance on the solver's stationarity measure (``grad_norm`` by default).
+    max_iter : int, default 1000
+        Iteration cap; reaching it ends the run with ``Status.MAX_ITER``.
+    max_time : float, optional
+        Wall-clock budget in seconds (``Status.BUDGET`` when exceeded).
+    max_fev : int, optional
+        Budget on objective evaluations (``Status.BUDGET`` when exceeded).
+    backend : {"auto", "numpy", "numba", "cupy"}, default "auto"
+        See :func:`numopt.backend.resolve_backend`.
+    """
+
+    #: registry name (``numopt.minimize(..., method=name)``)
+    name = None
+    #: oracles the method needs; checked before the first step
+    requires = ("fun", "grad")
+    #: backends implemented; ``"cupy"`` means the backend-generic array-API path
+    backends = ("numpy", "cupy")
+
+    def __init__(self, *, tol=1e-8, max_iter=1000, max_time=None, max_fev=None, backend="auto"):
+        self.tol = check_positive("tol", tol)
+        self.max_iter = check_int("max_iter", max_iter, low=0)
+        self.max_time = check_positive("max_time", max_time, allow_none=True)
+        self.max_fev = check_int("max_fev", max_fev, low=1, allow_none=True)
+        self.backend = backend
+
+    # ----------------------------------------------------------------- to implement
+    @abc.abstractmethod
+    def init(self, problem, x0):
+        """First state at ``x0`` (``problem.x0`` when None)."""
+
+    @abc.abstractmethod
+    def step(self, problem, state):
+        """One iteration: a new State from ``state``."""
+
+    def converged(self, state):
+        """The method's stopping test; default ``grad_norm <= tol``."""
+        return state.grad_norm <= self.tol
+
+    # ----------------------------------------------------------------- shared
+    def done(self, state):
+        """``None`` while the run should go on, else the :class:`Status` that ends it."""
+        if getattr(state, "stop", None) is not None:
+            return state.stop
+        if not self.finite(state):
+            return Status.NONFINITE
+        if self.converged(state):
+            return Status.SUCCESS
+        if state.nit >= self.max_iter:
+            return Status.MAX_ITER
+        return None
+
+    def finite(self, state):
+        """True while the state's measured values are finite."""
+        return all(math.isfinite(v) for v in self.record(state).values()
+                   if isinstance(v, float))
+
+    def record(self, state):
+        """The scalars recorded in ``history`` for this state (extend in subclasses)."""
+        return {"fun": float(state.fun), "grad_norm": float(state.grad_norm)}
+
+    def measure(self, state):
+        """The one number the progress bar and ``numopt.plot`` show by default."""
+        return float(state.grad_norm)
+
+    def budget_spent(self, problem, elapsed):
+        """True when the time or oracle budget is exhausted."""
+        if self.max_time is not None and elapsed >= self.max_time:
+            return True
+        counts = getattr(problem, "counts", None)
+        return self.max_fev is not None and counts is not None and counts["fun"] >= self.max_fev
+
+    def intermediate(self, state):
+        """What the callback receives: an OptimizeResult view of the state."""
+        return OptimizeResult(x=state.x, fun=state.fun, grad_norm=state.grad_norm, nit=state.nit)
+
+    def result(self, problem, state, status, history, elapsed):
+        """Build the :class:`Result` of a finished run (extend in subclasses)."""
+        counts = problem.counts
+        return Result(
+            x=state.x, fun=float(state.fun), jac=getattr(state, "grad", None),
+            grad_norm=float(state.grad_norm), success=status.success, status=int(status),
+            message=status.describe(getattr(state, "message", None)), nit=int(state.nit),
+            nfev=counts["fun"], njev=counts["grad"], nhev=counts["hess"],
+            nhpev=counts["hessp"], time=elapsed, method=self.name,
+            backend=state.backend.name, history=history,
+        )
+
+    def start(self, problem, x0):
+        """Check oracles, pick ``x0`` and the backend; returns ``(x0 on device, backend)``.
+
+        Raises
+        ------
+        InvalidProblemError
+            Missing oracle, no start point, or a start point of the wrong length.
+        """
+        if not isinstance(problem, Problem):
+            raise InvalidProblemError(
+                f"method '{self.name}' takes a numopt.Problem, got {type(problem).__name__}; "
+                "build one with numopt.Problem(fun, grad=...)."
+            )
+        problem.require(self.requires, self.name)
+        if x0 is None:
+            x0 = problem.x0
+        if x0 is None:
+            raise InvalidProblemError(
+                f"no start point: pass x0= or build problem '{problem.name}' with x0=."
+            )
+        x0 = as_start_point(x0)
+        if problem.dim is not None and x0.shape[0] != problem.dim:
+            raise InvalidProblemError(
+                f"x0 has length {x0.shape[0]} but problem '{problem.name}' has dimension "
+                f"{problem.dim}."
+            )
+        data = getattr(problem, "arrays", lambda: ())()
+        backend = resolve_backend(self.backend, x0, *data, supported=self.backends,
+                                  method=self.name)
+        return to_device(x0, backend, dtype=backend.xp.float64), backend
+
+    def minimize(self, problem, x0=None, *, callback=None, progress=False):
+        """Run the shared loop from ``x0`` and return a :class:`Result`.
+
+        Parameters
+        ----------
+        problem : Problem
+        x0 : array_like, optional
+            Start point (``problem.x0`` when None).
+        callback : callable, optional
+            ``callback(intermediate_result)`` after every iteration; returning ``True``
+            (or raising ``StopIteration``) stops the run with ``Status.CALLBACK_STOP``.
+        progress : bool
+            Show a tqdm progress bar.
+        """
+        from .loop import run
+
+        return run(self, problem, x0, callback=callback, progress=progress)
+
+    def __repr__(self):
+        fields = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"{type(self).__name__}({fields})"

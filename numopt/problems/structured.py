@@ -1,0 +1,100 @@
+"""Base class of the structured problems: data with cheap partial derivatives."""
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..backend import namespace_of, to_numpy
+from ..core.problem import Problem
+from ..core.validate import as_float_array, check_all_finite, check_real
+from ..errors import InvalidProblemError
+
+
+class StructuredProblem(Problem):
+    r"""A problem :math:`f(x) = s(x) + \ell_1 \|x\|_1` with a smooth part :math:`s` whose
+    partial (block) derivatives are cheap.
+
+    ``fun`` is the whole objective; ``grad``, ``hess`` and ``hessp`` are those of the smooth
+    part :math:`s` (``l2`` included). Methods that handle only smooth objectives refuse
+    problems with ``l1 > 0`` up front. Subclasses implement the smooth oracles
+    ``_smooth``, ``_gradient``, ``_hessian``, ``_hessian_vector`` and the structure
+    ``partial_grad``, ``block_hess``, ``coordinate_lipschitz``.
+    """
+
+    def __init__(self, dim, *, l2=0.0, l1=0.0, name, x0=None):
+        self.l2 = check_real("l2", l2, low=0.0)
+        self.l1 = check_real("l1", l1, low=0.0)
+        super().__init__(self._objective, grad=self._gradient, hess=self._hessian,
+                         hessp=self._hessian_vector, name=name, dim=dim,
+                         x0=np.zeros(dim) if x0 is None else x0)
+
+    def _objective(self, x):
+        value = self._smooth(x)
+        if self.l1:
+            xp = namespace_of(x)
+            value = value + self.l1 * float(xp.sum(xp.abs(x)))
+        return value
+
+    def smooth_fun(self, x):
+        """The smooth part :math:`s(x)` (uncounted; for proximal methods)."""
+        return self._smooth(x)
+
+    def arrays(self):
+        """The data arrays (used to pick the backend)."""
+        return ()
+
+    def optimum(self):
+        """``(x*, f*)`` when known in closed form, else ``None``."""
+        return None
+
+
+def check_design(name, A):
+    """Validate a design matrix: 2-D, finite, dense (any array library) or scipy.sparse."""
+    if sp.issparse(A):
+        A = sp.csr_matrix(A, dtype=np.float64)
+        check_all_finite(name, A)
+        return A
+    if hasattr(A, "__array_namespace__") and not isinstance(A, np.ndarray):
+        xp = namespace_of(A)
+        if A.ndim != 2:
+            raise InvalidProblemError(f"{name} must be 2-dimensional, got shape {A.shape}.")
+        A = xp.asarray(A, dtype=xp.float64)
+        check_all_finite(name, A)
+        return A
+    return as_float_array(name, A, ndim=2)
+
+
+def check_targets(name, b, rows, like):
+    """Validate a target vector of length ``rows`` in the namespace of ``like``."""
+    if hasattr(b, "__array_namespace__") and not isinstance(b, np.ndarray):
+        xp = namespace_of(b)
+        b = xp.asarray(b, dtype=xp.float64)
+        check_all_finite(name, b)
+    else:
+        b = as_float_array(name, b, ndim=1)
+        if not sp.issparse(like) and not isinstance(like, np.ndarray):
+            b = namespace_of(like).asarray(b)
+    if b.shape != (rows,):
+        raise InvalidProblemError(
+            f"{name} must have shape ({rows},) to match the {rows} rows of A, got {tuple(b.shape)}."
+        )
+    return b
+
+
+def column_sq_norms(A):
+    """Squared Euclidean norms of the columns of a dense or sparse matrix, as NumPy."""
+    if sp.issparse(A):
+        return np.asarray(A.multiply(A).sum(axis=0)).ravel()
+    return to_numpy((A * A).sum(axis=0) if isinstance(A, np.ndarray)
+                    else namespace_of(A).sum(A * A, axis=0))
+
+
+def columns(A, idx):
+    """The columns ``idx`` of ``A`` (dense NumPy or sparse CSC slice)."""
+    if sp.issparse(A):
+        return A.tocsc()[:, idx]
+    return A[:, idx]
+
+
+def dense_block(M):
+    """A dense NumPy array from a dense or sparse matrix (for small blocks)."""
+    return M.toarray() if sp.issparse(M) else np.asarray(M)
