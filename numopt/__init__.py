@@ -8,9 +8,18 @@ and CuPy GPU backends behind one problem/solver API.
 True
 """
 
-from . import backend, problems, solvers
-from .core import (Equality, Problem, Result, Solver, State, Status, methods, minimize,
-                   scipy_method)
+from . import (
+               backend,
+               constrained,
+               coordinate,
+               linear,
+               problems,
+               second_order,
+               solvers,
+               transport,
+               zeroth,
+)
+from .core import Equality, Problem, Result, Solver, State, Status, methods, minimize, scipy_method
 from .errors import BackendUnavailableError, InvalidProblemError, MissingDependencyError
 
 __version__ = "0.1.0"
@@ -26,9 +35,15 @@ __all__ = [
     "State",
     "Status",
     "backend",
+    "constrained",
+    "coordinate",
+    "linear",
     "methods",
     "minimize",
     "problems",
     "scipy_method",
+    "second_order",
     "solvers",
+    "transport",
+    "zeroth",
 ]

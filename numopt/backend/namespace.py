@@ -144,7 +144,8 @@ def resolve_backend(requested, *arrays, supported=("numpy", "numba", "cupy"), me
     check_choice("backend", requested, BACKENDS)
     label = f"method '{method}'" if method else "this method"
     xp = namespace_of(*arrays)
-    if any(_is_cupy_sparse(a) for a in arrays if a is not None) or array_api_compat.is_cupy_namespace(xp):
+    cupy_sparse = any(_is_cupy_sparse(a) for a in arrays if a is not None)
+    if cupy_sparse or array_api_compat.is_cupy_namespace(xp):
         if requested not in ("auto", "cupy"):
             raise InvalidProblemError(
                 f"backend={requested!r} was requested but the inputs are CuPy arrays; pass "

@@ -4,8 +4,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..backend import namespace_of
-from .structured import (StructuredProblem, check_design, check_targets, column_sq_norms,
-                         columns, dense_block)
+from .structured import (
+    StructuredProblem,
+    check_design,
+    check_targets,
+    column_sq_norms,
+    columns,
+    dense_block,
+)
 
 
 class LeastSquares(StructuredProblem):

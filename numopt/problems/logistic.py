@@ -5,8 +5,14 @@ import scipy.sparse as sp
 
 from ..backend import namespace_of, to_numpy
 from ..errors import InvalidProblemError
-from .structured import (StructuredProblem, check_design, check_targets, column_sq_norms,
-                         columns, dense_block)
+from .structured import (
+    StructuredProblem,
+    check_design,
+    check_targets,
+    column_sq_norms,
+    columns,
+    dense_block,
+)
 
 
 class LogisticRegression(StructuredProblem):

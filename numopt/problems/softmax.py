@@ -9,8 +9,8 @@ from .structured import StructuredProblem, check_design, column_sq_norms, dense_
 
 
 class SoftmaxRegression(StructuredProblem):
-    r"""Softmax regression
-    :math:`\sum_i \big[\log\sum_k e^{a_i^\top w_k} - a_i^\top w_{c_i}\big] + \tfrac{l_2}{2}\|W\|_F^2`.
+    r"""Softmax regression :math:`\sum_i [\log\sum_k e^{a_i^\top w_k} - a_i^\top w_{c_i}]
+    + \tfrac{l_2}{2}\|W\|_F^2`.
 
     The variable is ``W`` of shape ``(n_features, n_classes)`` flattened in C order
     (``x = W.ravel()``), so coordinate ``j * n_classes + k`` is feature ``j`` of class ``k``.

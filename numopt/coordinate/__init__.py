@@ -1,0 +1,5 @@
+"""Block coordinate descent with greedy block rules, variable blocks, Newton/matrix updates
+and active sets.
+"""
+
+__all__ = []

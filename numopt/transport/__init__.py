@@ -1,0 +1,3 @@
+"""Entropic optimal transport: Sinkhorn (scaling and log domain) and Sinkhorn–Newton–Sparse."""
+
+__all__ = []

@@ -1,0 +1,5 @@
+"""Zeroth-order optimization: gradient estimators and derivative-free solvers with parallel
+evaluation.
+"""
+
+__all__ = []
