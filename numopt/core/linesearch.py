@@ -7,6 +7,8 @@ from .validate import check_int, check_real
 ARMIJO_C1 = 1e-4  # sufficient-decrease constant, Nocedal & Wright (2006), §3.1
 BACKTRACK_SHRINK = 0.5  # step contraction factor, Nocedal & Wright (2006), Alg. 3.1
 MAX_BACKTRACKS = 60  # 0.5**60 ~ 1e-18: below this the step is lost in rounding
+APPROX_WOLFE_EPS = 1e-10  # relative slack on f for the approximate Wolfe test, Hager & Zhang
+# (2005), §4; used only when plain Armijo fails because f differences are lost in rounding
 
 
 class Armijo:
@@ -36,7 +38,7 @@ class Armijo:
                                  high_open=True)
         self.max_steps = check_int("max_steps", max_steps, low=1)
 
-    def search(self, phi, phi0, slope, step=1.0):
+    def search(self, phi, phi0, slope, step=1.0, dphi=None):
         """Backtrack from ``step``.
 
         Parameters
@@ -49,6 +51,12 @@ class Armijo:
             ``phi'(0)``; must be negative (a descent direction).
         step : float
             First trial step.
+        dphi : callable, optional
+            ``dphi(t)``: the directional derivative along the direction. When given, a trial
+            that fails Armijo only because ``phi`` differences are below rounding is accepted
+            by the approximate Wolfe test of Hager & Zhang (SIAM J. Optim. 16, 2005, eq. 4.1):
+            ``phi(t) <= phi(0) + eps |phi(0)|`` and ``dphi(t) <= (2 c1 - 1) slope``. This
+            lets the baselines reach gradient norms near machine precision.
 
         Returns
         -------
@@ -60,9 +68,14 @@ class Armijo:
         if not slope < 0:
             return None, None
         t = step
+        slack = APPROX_WOLFE_EPS * abs(phi0)
         for _ in range(self.max_steps):
             value = phi(t)
-            if math.isfinite(value) and value <= phi0 + self.c1 * t * slope:
-                return t, value
+            if math.isfinite(value):
+                if value <= phi0 + self.c1 * t * slope:
+                    return t, value
+                if dphi is not None and value <= phi0 + slack and (
+                        dphi(t) <= (2 * self.c1 - 1) * slope):
+                    return t, value
             t *= self.shrink
         return None, None

@@ -4,6 +4,7 @@ import abc
 import math
 from types import SimpleNamespace
 
+import numpy as np
 from scipy.optimize import OptimizeResult
 
 from ..backend import resolve_backend, to_device
@@ -156,7 +157,10 @@ class Solver(abc.ABC):
                 f"{problem.dim}."
             )
         data = getattr(problem, "arrays", lambda: ())()
-        backend = resolve_backend(self.backend, x0, *data, supported=self.backends,
+        # A NumPy start point follows the problem's data onto its device (it is the only
+        # thing moved); any other mixture of array libraries is rejected.
+        start_arrays = (x0,) if not data or not isinstance(x0, np.ndarray) else ()
+        backend = resolve_backend(self.backend, *start_arrays, *data, supported=self.backends,
                                   method=self.name)
         return to_device(x0, backend, dtype=backend.xp.float64), backend
 

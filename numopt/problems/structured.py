@@ -23,9 +23,11 @@ class StructuredProblem(Problem):
     def __init__(self, dim, *, l2=0.0, l1=0.0, name, x0=None):
         self.l2 = check_real("l2", l2, low=0.0)
         self.l1 = check_real("l1", l1, low=0.0)
+        if x0 is None:
+            xp = namespace_of(*self.arrays())
+            x0 = xp.zeros(dim, dtype=xp.float64)
         super().__init__(self._objective, grad=self._gradient, hess=self._hessian,
-                         hessp=self._hessian_vector, name=name, dim=dim,
-                         x0=np.zeros(dim) if x0 is None else x0)
+                         hessp=self._hessian_vector, name=name, dim=dim, x0=x0)
 
     def _objective(self, x):
         value = self._smooth(x)

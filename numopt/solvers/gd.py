@@ -56,14 +56,20 @@ class GradientDescent(Solver):
 
     def step(self, problem, state):
         x, g = state.x, state.grad
-        t, value = self.line_search.search(lambda t: problem.fun(x - t * g), state.fun,
-                                           -state.grad_norm ** 2, state.step * self.growth)
+        xp = state.backend.xp
+        t, value = self.line_search.search(
+            lambda t: problem.fun(x - t * g), state.fun, -state.grad_norm ** 2,
+            state.step * self.growth, dphi=lambda t: -float(xp.vecdot(problem.grad(x - t * g), g)))
         if t is None:
             return state.replace(nit=state.nit + 1, stop=Status.LINE_SEARCH_FAILED,
                                  message="Armijo backtracking failed along -grad.")
         x_new = x - t * g
+        if bool(xp.all(x_new == x)):
+            return state.replace(nit=state.nit + 1, stop=Status.STALLED,
+                                 message=f"The step no longer changes x (grad_norm "
+                                         f"{state.grad_norm:.2e}).")
         g_new = problem.grad(x_new)
-        return State(x=x_new, fun=value, grad=g_new, grad_norm=_norm(state.backend.xp, g_new),
+        return State(x=x_new, fun=value, grad=g_new, grad_norm=_norm(xp, g_new),
                      nit=state.nit + 1, step=t, backend=state.backend)
 
     def record(self, state):

@@ -57,11 +57,17 @@ class Newton(Solver):
         fallback = slope is None or not slope < 0
         if fallback:
             d, slope = -g, -state.grad_norm ** 2
-        t, value = self.line_search.search(lambda t: problem.fun(x + t * d), state.fun, slope)
+        t, value = self.line_search.search(
+            lambda t: problem.fun(x + t * d), state.fun, slope,
+            dphi=lambda t: float(xp.vecdot(problem.grad(x + t * d), d)))
         if t is None:
             return state.replace(nit=state.nit + 1, stop=Status.LINE_SEARCH_FAILED,
                                  message="Armijo backtracking failed along the Newton direction.")
         x_new = x + t * d
+        if bool(xp.all(x_new == x)):
+            return state.replace(nit=state.nit + 1, stop=Status.STALLED,
+                                 message=f"The step no longer changes x (grad_norm "
+                                         f"{state.grad_norm:.2e}).")
         g_new = problem.grad(x_new)
         return State(x=x_new, fun=value, grad=g_new, grad_norm=_norm(xp, g_new),
                      nit=state.nit + 1, fallback=fallback, backend=state.backend)
