@@ -1,0 +1,51 @@
+"""Per-method set-up for the registry-wide contract tests (``test_contract.py``).
+
+Every registered method runs the same contract tests on a small problem it applies to. A
+method absent from ``CASES`` uses ``DEFAULT``: a well-conditioned least-squares problem with
+every oracle (``fun``, ``grad``, ``hess``, ``hessp``) and the structure the coordinate
+methods use. A family whose methods need something else (constraints, say) adds one entry:
+
+``CASES["name"] = ContractCase(problem=factory, options={...}, tol=...)``
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+import numopt as no
+
+
+def least_squares_problem():
+    """5-variable ridge least squares with a known optimum (condition number about 10)."""
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((20, 5))
+    b = rng.standard_normal(20)
+    return no.problems.LeastSquares(A, b, l2=0.5)
+
+
+@dataclass(frozen=True)
+class ContractCase:
+    """How the contract tests run one method.
+
+    Attributes
+    ----------
+    problem : callable
+        Factory of a fresh problem (oracle counts start at zero).
+    options : dict
+        Extra options for ``numopt.minimize`` (``seed`` is added for randomized methods).
+    tol : float
+        Tolerance the method is run with in the "solves the easy problem" test.
+    max_iter : int
+        Iteration cap for that test.
+    """
+
+    problem: object = least_squares_problem
+    options: dict = field(default_factory=dict)
+    tol: float = 1e-8
+    max_iter: int = 1000
+
+
+DEFAULT = ContractCase()
+
+#: method name -> ContractCase, for methods that need another problem or options
+CASES = {}
