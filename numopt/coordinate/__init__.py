@@ -2,4 +2,6 @@
 and active sets.
 """
 
-__all__ = []
+from .bcd import BCD
+
+__all__ = ["BCD"]

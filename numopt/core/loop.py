@@ -45,7 +45,8 @@ def run(solver, problem, start, *, callback=None, progress=False):
                 break
             previous, state = state, solver.step(problem, state)
             _record(history, solver, problem, state, started)
-            bar.update(state.nit, {"measure": solver.measure(state)})
+            if progress:
+                bar.update(state.nit, {"measure": solver.measure(state)})
             status = solver.done(state)
             if status is None and callback is not None and _callback_stops(callback, solver, state):
                 status = Status.CALLBACK_STOP

@@ -165,6 +165,12 @@ class Problem:
         self.counts["hessp"] += 1
         return self._vector_out("hessp", self._oracles["hessp"](x, v), x)
 
+    def oracle(self, name):
+        """The user's callable for ``name``, uncounted and uncached: for callers that evaluate
+        it elsewhere (on an executor, say) and add the calls to :attr:`counts` themselves."""
+        self._need(name)
+        return self._oracles[name]
+
     def reset_counts(self):
         """Zero the oracle counters (and the constraint counters) and forget the cache."""
         self.counts = dict.fromkeys(ORACLES, 0)

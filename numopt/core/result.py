@@ -9,15 +9,21 @@ from .status import Status
 class Result(OptimizeResult):
     """Outcome of a numopt run; a :class:`scipy.optimize.OptimizeResult`, so SciPy code reads it.
 
-    Fields
-    ------
-    x, fun, jac : solution, objective, gradient at ``x`` (as in SciPy)
-    success, status, message : honest outcome; ``success`` is ``status == Status.SUCCESS``
-    nit, nfev, njev, nhev : iterations and oracle calls (SciPy names)
-    grad_norm, time : final stationarity measure and wall-clock seconds
-    method, backend : what actually ran
-    history : dict of equal-length NumPy arrays (``iter``, ``time``, ``fun``, ``grad_norm``
-        and family-specific extras)
+    Attributes
+    ----------
+    x, fun, jac
+        Solution, objective and gradient at ``x`` (as in SciPy).
+    success, status, message
+        Honest outcome; ``success`` is ``status == Status.SUCCESS``.
+    nit, nfev, njev, nhev
+        Iterations and oracle calls (SciPy names).
+    grad_norm, time
+        Final stationarity measure and wall-clock seconds.
+    method, backend
+        What actually ran.
+    history
+        Dict of equal-length NumPy arrays (``iter``, ``time``, ``fun``, ``grad_norm`` and
+        family-specific extras).
 
     Families add fields (``plan`` for transport, ``multipliers`` for constrained problems,
     ...). A Result pickles and prints like SciPy's.

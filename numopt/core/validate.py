@@ -12,7 +12,7 @@ from ..errors import InvalidProblemError
 
 def closest(name, candidates):
     """A ``"; did you mean 'x'?"`` hint for a misspelt name, or an empty string."""
-    match = difflib.get_close_matches(str(name), list(candidates), n=1)
+    match = difflib.get_close_matches(str(name), [str(c) for c in candidates], n=1)
     return f"; did you mean '{match[0]}'?" if match else ""
 
 

@@ -2,4 +2,18 @@
 randomized sketching solvers.
 """
 
-__all__ = []
+from .sor import SOR, sor
+from .ssor_cg import SSORCG, ssor_cg
+from .tuner import OmegaTuner
+from ._report import TuningReport
+from ._tsallis import tsallis_probabilities
+
+__all__ = [
+    "OmegaTuner",
+    "SOR",
+    "SSORCG",
+    "TuningReport",
+    "sor",
+    "ssor_cg",
+    "tsallis_probabilities",
+]

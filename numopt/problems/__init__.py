@@ -1,6 +1,9 @@
 """Problem library: structured problems with cheap partial derivatives, seeded generators,
 loaders for scikit-learn's shipped datasets and classic test functions."""
 
+from . import constrained, library
+from .datasets import load_dataset, load_least_squares, load_logistic, load_softmax
+from .generators import make_least_squares, make_logistic, make_quadratic
 from .least_squares import LeastSquares
 from .logistic import LogisticRegression
 from .quadratic import Quadratic
@@ -13,4 +16,13 @@ __all__ = [
     "Quadratic",
     "SoftmaxRegression",
     "StructuredProblem",
+    "library",
+    "load_dataset",
+    "load_least_squares",
+    "load_logistic",
+    "load_softmax",
+    "make_least_squares",
+    "make_logistic",
+    "make_quadratic",
 ]
+from .linear_sequences import HeatEquation2D, diffusivity, laplacian_5point, shifted_laplacian_sequence

@@ -40,7 +40,7 @@ class LogisticRegression(StructuredProblem):
     >>> import numopt as no
     >>> A = np.array([[1.0, 2.0], [-1.0, 0.5], [0.3, -1.0]]); y = np.array([1.0, -1.0, 1.0])
     >>> p = no.problems.LogisticRegression(A, y, l2=1.0)
-    >>> round(p.fun(np.zeros(2)), 6) == round(3 * np.log(2), 6)
+    >>> bool(round(p.fun(np.zeros(2)), 6) == round(3 * np.log(2), 6))
     True
     """
 

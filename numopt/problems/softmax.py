@@ -34,7 +34,7 @@ class SoftmaxRegression(StructuredProblem):
     >>> import numpy as np
     >>> import numopt as no
     >>> A = np.eye(3); p = no.problems.SoftmaxRegression(A, [0, 1, 2], l2=1.0)
-    >>> p.dim, round(p.fun(np.zeros(p.dim)), 6) == round(3 * np.log(3), 6)
+    >>> p.dim, bool(round(p.fun(np.zeros(p.dim)), 6) == round(3 * np.log(3), 6))
     (9, True)
     """
 

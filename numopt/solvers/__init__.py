@@ -4,6 +4,9 @@ Each family adds its classes here; ``numopt.minimize(method=name)`` reaches them
 through the registry.
 """
 
+from ..coordinate.bcd import BCD as BCD
+from ..second_order import CubicNewton, DampedNewton, GradRegNewton, LazyNewton  # noqa: F401
+from ..zeroth import ZOAccelerated, ZOFrankWolfe, ZOGradientDescent, ZOPerturbed  # noqa: F401
 from .gd import GradientDescent
 from .newton import Newton
 

@@ -1,0 +1,284 @@
+"""``alm_sketch``: AdaSketch-Newton (adaptive sketched SQP on an exact augmented Lagrangian)."""
+
+import math
+
+import numpy as np
+
+from ..core.linesearch import Armijo
+from ..core.loop import run
+from ..core.registry import register
+from ..core.solver import Solver, State
+from ..core.status import Status
+from ..core.validate import check_choice, check_int, check_positive, check_real
+from ..errors import InvalidProblemError
+from ..linear.sketch import SKETCHES, LinearSystem, SketchSolver
+from . import _kkt, merit
+
+ACCURACIES = ("adaptive", "sharpening")
+# Defaults of Hong, Na, Mahoney & Kolar (2023), §5.3 of ALGORITHMS.md (their Julia code):
+MU0 = 1.0  # initial penalty mu on ||c||^2 ("eta1")
+NU0 = 0.1  # initial penalty nu on ||grad_x Lagrangian||^2 ("eta2")
+DELTA0 = 0.1  # initial accuracy parameter delta
+XI_B = 0.1  # Hessian-modification shift xi_B (B = H + (xi_B + ||H||_F) I)
+BETA = 0.1  # Armijo constant on the merit, beta in (0, 1/2)
+RHO = 1.5  # penalty growth factor rho > 1
+DELTA_MIN = 1e-6  # floor on delta
+LICQ_TOL = 1e-2  # fail when lambda_min(G G^T) falls below it (LICQ lost)
+CURVATURE_TOL = 1e-6  # modify the Hessian when lambda_min(Z^T H Z) falls below it
+MU_MAX, NU_MIN = 1e8, 1e-8  # stop adapting the penalties beyond these
+MAX_SKETCH_STEPS = 100_000  # sketch steps per outer iteration (the code's 1e5 cap)
+SKETCH_RTOL_FLOOR = 1e-13  # relative residual below which double precision cannot go
+
+
+@register
+class AlmSketch(Solver):
+    r"""Equality-constrained Newton with randomized sketching and an exact augmented Lagrangian.
+
+    Solves :math:`\min_x f(x)` s.t. :math:`c(x) = 0` (AdaSketch-Newton; Hong, Na, Mahoney &
+    Kolar, ICML 2023, arXiv 2305.18379). Each iteration solves the Newton-KKT system
+
+    .. math:: K \Delta = -\begin{pmatrix}\nabla_x\mathcal{L}\\ c\end{pmatrix},\qquad
+              K = \begin{pmatrix} B & G^\top\\ G & 0\end{pmatrix}
+
+    inexactly by a randomized sketching solver (:func:`numopt.linear.sketch_solve`), until the
+    adaptive accuracy condition :math:`\psi\|K\|\|K\Delta - b\| \le \theta_k\delta\|b\|`
+    (their eq. 10) holds. ``B`` is the Lagrangian Hessian, shifted by
+    :math:`\xi_B + \|\nabla^2_x\mathcal{L}\|_F` when its curvature on null(G) is below 1e-6.
+    If :math:`\Delta` is not a descent direction of the merit
+    :math:`L_{\mu,\nu}` (:mod:`numopt.constrained.merit`) by the margin
+    :math:`\nabla L^\top\Delta \le -\tfrac{\nu}{2}\|b\|^2`, the penalties are updated
+    (:math:`\mu \leftarrow \varrho^2\mu`, :math:`\nu \leftarrow \nu/\varrho`), the accuracy is
+    tightened and sketching resumes. The step length comes from Armijo backtracking on the
+    merit. Stops when the KKT residual :math:`\|(\nabla_x\mathcal{L}, c)\| \le` ``tol``.
+
+    Parameters
+    ----------
+    sketch : {"kaczmarz", "gaussian", "block_kaczmarz", "count_sketch", "exact"}, default "gaussian"
+        Inner solver; ``"exact"`` solves the KKT system directly (the reference).
+    accuracy : {"adaptive", "sharpening"}, default "adaptive"
+        ``"adaptive"``: :math:`\theta_k = \theta` (local linear rate); ``"sharpening"``:
+        :math:`\theta_k = \theta\min(1, \|b_k\|)` (:math:`\theta_k \to 0`, superlinear).
+    theta : float, default 1.0
+        Accuracy parameter :math:`\theta` (1 in the authors' code).
+    mu0, nu0, delta0 : float, defaults 1.0, 0.1, 0.1
+        Initial penalties and accuracy parameter.
+    xi_b, beta, rho : float, defaults 0.1, 0.1, 1.5
+        Hessian shift, Armijo constant in (0, 1/2), penalty factor > 1.
+    licq_tol : float, default 1e-2
+        Fail when :math:`\lambda_{\min}(GG^\top)` is below it.
+    sampling : {"uniform", "row_norm"}, default "uniform"
+        Row distribution of the Kaczmarz sketch.
+    block_size : int, default 8
+        Block size of ``"block_kaczmarz"`` / buckets of ``"count_sketch"``.
+    max_sketch_steps : int, default 100000
+        Sketch steps per outer iteration. At the cap, the direction is still used when it
+        passes the descent test (``history["capped"]``); otherwise the run ends with
+        ``Status.INNER_FAILED``.
+    seed : int or numpy.random.Generator, optional
+        Seed of the sketches.
+    **kwargs
+        ``tol`` (default 1e-8), ``max_iter``, ``max_time``, ``max_fev``, ``backend``.
+
+    Returns
+    -------
+    Result
+        Adds ``multipliers``, ``constraint_violation`` (:math:`\|c(x)\|_2`),
+        ``kkt_residual``, ``constraint_counts``; ``grad_norm`` is
+        :math:`\|\nabla_x\mathcal{L}\|`; ``history`` adds ``kkt_residual``,
+        ``constraint_violation``, ``sketch_steps``, ``mu``, ``nu``, ``delta``, ``step_size``,
+        ``modified``, ``capped``.
+
+    Raises
+    ------
+    InvalidProblemError
+        No ``eq=`` constraints, no objective Hessian, or constraints without ``hess``.
+
+    Examples
+    --------
+    >>> import numopt as no
+    >>> p = no.problems.constrained.collection()["HS28"]()
+    >>> res = no.minimize(p, method="alm_sketch", sketch="exact")
+    >>> bool(res.success), round(res.fun, 8), res.kkt_residual < 1e-8
+    (True, 0.0, True)
+    """
+
+    name = "alm_sketch"
+    requires = ("fun", "grad", "hess")
+    backends = ("numpy",)
+
+    def __init__(self, *, sketch="gaussian", accuracy="adaptive", theta=1.0, mu0=MU0, nu0=NU0,
+                 delta0=DELTA0, xi_b=XI_B, beta=BETA, rho=RHO, licq_tol=LICQ_TOL,
+                 sampling="uniform", block_size=8, max_sketch_steps=MAX_SKETCH_STEPS, seed=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.sketch = check_choice("sketch", sketch, (*SKETCHES, "exact"))
+        self.accuracy = check_choice("accuracy", accuracy, ACCURACIES)
+        self.theta = check_positive("theta", theta)
+        self.mu0, self.nu0 = check_positive("mu0", mu0), check_positive("nu0", nu0)
+        self.delta0 = check_positive("delta0", delta0)
+        self.xi_b = check_positive("xi_b", xi_b)
+        self.beta = check_real("beta", beta, low=0.0, high=0.5, low_open=True, high_open=True)
+        self.rho = check_real("rho", rho, low=1.0, low_open=True)
+        self.licq_tol = check_positive("licq_tol", licq_tol)
+        self.max_sketch_steps = check_int("max_sketch_steps", max_sketch_steps, low=1)
+        self.inner_options = {"sampling": sampling, "block_size": block_size}
+        if sketch != "exact":
+            SketchSolver(sketch, **self.inner_options)  # validates sampling and block_size
+        self.seed = seed
+        self.line_search = Armijo(c1=self.beta)
+
+    # ------------------------------------------------------------------ set-up
+    def init(self, problem, x0):
+        x, backend = self.start(problem, x0)
+        if problem.eq is None:
+            raise InvalidProblemError(
+                f"method 'alm_sketch' needs equality constraints; build problem "
+                f"'{problem.name}' with eq=numopt.Equality(fun=c, jac=J, hess=...).")
+        if not problem.eq.has_hess():
+            raise InvalidProblemError(
+                "method 'alm_sketch' needs the constraint Hessians: pass "
+                "Equality(..., hess=lambda x, lam: sum_i lam_i * hess c_i(x)) (return a zero "
+                "matrix for linear constraints).")
+        lam = np.zeros(problem.eq.fun(x).shape[0])
+        return self._state(merit.evaluate(problem, x, lam), nit=0, backend=backend,
+                           rng=np.random.default_rng(self.seed), mu=self.mu0, nu=self.nu0,
+                           delta=self.delta0, sketch_steps=0, step_size=0.0, modified=False,
+                           capped=False)
+
+    @staticmethod
+    def _state(point, **fields):
+        lg, c = point.lagrangian_grad, point.c
+        kkt = float(math.sqrt(float(lg @ lg) + float(c @ c)))
+        return State(x=point.x, lam=point.lam, point=point, fun=point.fun, grad=point.grad,
+                     grad_norm=float(np.linalg.norm(lg)), constraint_violation=float(
+                         np.linalg.norm(c)), kkt_residual=kkt, **fields)
+
+    def converged(self, state):
+        return state.kkt_residual <= self.tol
+
+    # ------------------------------------------------------------------ one iteration
+    def step(self, problem, state):
+        point, nit = state.point, state.nit + 1
+        H = _kkt.add(problem.hess(state.x), problem.eq.hess(state.x, state.lam))
+        if not (_kkt.finite(H) and _kkt.finite(point.G)):
+            return state.replace(nit=nit, stop=Status.NONFINITE, message=(
+                f"The Lagrangian Hessian or the constraint Jacobian at iteration {nit} has "
+                "NaN or inf entries."))
+        gram = _kkt.JacobianGram(point.G)
+        if not gram.xi >= self.licq_tol:
+            return self._licq_failure(state, gram, nit)
+        modified = gram.null_space_min_curvature(H) < CURVATURE_TOL
+        B = _kkt.shifted(H, self.xi_b + _kkt.frobenius(H)) if modified else H
+        K = _kkt.kkt_matrix(B, point.G)
+        b = -np.concatenate([point.lagrangian_grad, point.c])
+        psi = 20.0 * max(_kkt.spectral_norm(B, symmetric=True) ** 2, 1.0) / (
+            min(gram.xi, 1.0) * min(self.xi_b, 1.0))
+        upsilon = max(_kkt.spectral_norm(point.G), _kkt.spectral_norm(H, symmetric=True), 1.0)
+        constants = dict(psi=psi, upsilon=upsilon, K_norm=_kkt.spectral_norm(K, symmetric=True))
+        found = self._direction(K, b, H, point, state, constants)
+        if isinstance(found, State):
+            return found
+        z, mu, nu, delta, steps, capped, slope = found
+        return self._line_search(problem, state, z, mu, nu, slope, nit=nit, delta=delta,
+                                 sketch_steps=steps, modified=modified, capped=capped)
+
+    def _delta_trial(self, mu, nu, constants):
+        return (0.5 - self.beta) * nu / ((1.0 + mu + nu) * constants["upsilon"] ** 2
+                                         * constants["psi"] ** 2)
+
+    def _direction(self, K, b, H, point, state, constants):
+        """Sketch ``K z = b`` to the adaptive accuracy, adapting the penalties until ``z``
+        passes the descent test; returns ``(z, mu, nu, delta, steps, capped, slope)`` or a
+        stopping State."""
+        mu, nu = state.mu, state.nu
+        delta = max(min(state.delta, self._delta_trial(mu, nu, constants)), DELTA_MIN)
+        b_norm = float(np.linalg.norm(b))
+        theta = self.theta * (min(1.0, b_norm) if self.accuracy == "sharpening" else 1.0)
+        z, steps, capped = np.zeros_like(b), 0, False
+        system = None if self.sketch == "exact" else LinearSystem(K, b)
+        while True:
+            if self.sketch == "exact":
+                z = _kkt.solve_kkt(K, b) if steps == 0 else z
+                if z is None:
+                    return state.replace(stop=Status.SINGULAR, nit=state.nit + 1, message=(
+                        "The KKT matrix is singular although the Jacobian has full row "
+                        "rank; check the Hessians."))
+                steps = 1
+            else:
+                rtol = max(theta * delta / (constants["psi"] * constants["K_norm"]),
+                           SKETCH_RTOL_FLOOR)
+                budget = self.max_sketch_steps - steps
+                if budget > 0:
+                    inner = run(SketchSolver(self.sketch, tol=rtol, max_iter=budget,
+                                             seed=state.rng, **self.inner_options), system, z)
+                    z, steps = inner.x, steps + inner.nit
+                capped = steps >= self.max_sketch_steps
+            slope = float(merit.gradient(point, H, mu, nu) @ z)
+            if slope <= -0.5 * nu * b_norm ** 2 or mu > MU_MAX or nu < NU_MIN:
+                break
+            if capped:
+                return state.replace(nit=state.nit + 1, stop=Status.INNER_FAILED, message=(
+                    f"The {self.sketch} sketch hit max_sketch_steps={self.max_sketch_steps} "
+                    "without a descent direction of the merit; use sketch='exact', another "
+                    "sketch, or raise max_sketch_steps."))
+            mu, nu = self.rho ** 2 * mu, nu / self.rho
+            delta = max(min(delta / self.rho ** 4, self._delta_trial(mu, nu, constants)),
+                        DELTA_MIN)
+        return z, mu, nu, delta, steps, capped, slope
+
+    def _line_search(self, problem, state, z, mu, nu, slope, **fields):
+        n = state.x.shape[0]
+        dx, dlam = z[:n], z[n:]
+        trial = {}
+
+        def phi(t):
+            trial["point"] = merit.evaluate(problem, state.x + t * dx, state.lam + t * dlam)
+            return merit.value(trial["point"], mu, nu)
+
+        t, _ = self.line_search.search(phi, merit.value(state.point, mu, nu), slope)
+        if t is None:
+            return state.replace(nit=fields["nit"], stop=Status.LINE_SEARCH_FAILED, message=(
+                f"Armijo backtracking on the merit failed (slope {slope:.3e}, mu={mu:.3g}, "
+                f"nu={nu:.3g})."))
+        return self._state(trial["point"], backend=state.backend, rng=state.rng, mu=mu, nu=nu,
+                           step_size=t, **fields)
+
+    def _licq_failure(self, state, gram, nit):
+        c = state.point.c
+        unreachable = gram.unreachable(c, self.licq_tol)
+        if unreachable > _kkt.INFEASIBLE_RTOL * max(1.0, float(np.linalg.norm(c))):
+            return state.replace(nit=nit, stop=Status.INFEASIBLE, message=(
+                f"At iteration {nit} the constraint Jacobian is rank-deficient "
+                f"(lambda_min(J J^T) = {gram.xi:.2e}) and the violation ||c|| = "
+                f"{np.linalg.norm(c):.3e} has a part of size {unreachable:.3e} that no step "
+                "can reduce: the constraints look inconsistent; check them for contradictory "
+                "equations."))
+        return state.replace(nit=nit, stop=Status.SINGULAR, message=(
+            f"The constraint Jacobian is singular or nearly so at iteration {nit}: "
+            f"lambda_min(J J^T) = {gram.xi:.2e} < licq_tol = {self.licq_tol:g} (LICQ fails); "
+            "remove redundant constraints, rescale them, or start elsewhere."))
+
+    # ------------------------------------------------------------------ reporting
+    def record(self, state):
+        return {"fun": float(state.fun), "grad_norm": state.grad_norm,
+                "kkt_residual": state.kkt_residual,
+                "constraint_violation": state.constraint_violation,
+                "sketch_steps": int(state.sketch_steps), "mu": state.mu, "nu": state.nu,
+                "delta": state.delta, "step_size": state.step_size,
+                "modified": bool(state.modified), "capped": bool(state.capped)}
+
+    def measure(self, state):
+        return state.kkt_residual
+
+    def intermediate(self, state):
+        res = super().intermediate(state)
+        res.update(multipliers=state.lam, kkt_residual=state.kkt_residual,
+                   constraint_violation=state.constraint_violation)
+        return res
+
+    def result(self, problem, state, status, history, elapsed):
+        res = super().result(problem, state, status, history, elapsed)
+        res.update(multipliers=state.lam, kkt_residual=state.kkt_residual,
+                   constraint_violation=state.constraint_violation,
+                   constraint_counts=dict(problem.eq.counts))
+        return res

@@ -1,0 +1,115 @@
+"""Convergence curves of one or several numopt results."""
+
+import numpy as np
+
+from ..core.validate import check_choice, check_real
+from ..errors import InvalidProblemError, require
+
+#: x-axis choices: history column (``oracle_calls`` is nfev + njev + nhev)
+X_AXES = {"iter": "iteration", "time": "time [s]", "nfev": "objective evaluations",
+          "oracle_calls": "oracle calls (f, ∇f, ∇²f)"}
+
+
+def _as_list(results, labels):
+    if isinstance(results, dict) and "history" not in results:
+        labels = list(results) if labels is None else labels
+        results = list(results.values())
+    elif isinstance(results, dict):
+        results = [results]
+    else:
+        results = list(results)
+    if labels is None:
+        labels = [r.get("method") or f"run {i}" for i, r in enumerate(results)]
+    if len(labels) != len(results):
+        raise InvalidProblemError(
+            f"labels has {len(labels)} entries for {len(results)} results; give one per result."
+        )
+    return results, list(labels)
+
+
+def _column(history, key, f_star):
+    if key == "fun_gap":
+        if f_star is None:
+            raise InvalidProblemError(
+                "y='fun_gap' needs the optimal value: pass f_star= (problem.f_star for the "
+                "classic library)."
+            )
+        return np.asarray(history["fun"], dtype=float) - f_star
+    if key == "oracle_calls" and "nfev" in history:
+        return sum(np.asarray(history[k], dtype=float) for k in ("nfev", "njev", "nhev")
+                   if k in history)
+    if key not in history:
+        raise InvalidProblemError(
+            f"history has no column {key!r}; available: {', '.join(sorted(history))}"
+            + (" (and 'fun_gap' with f_star=)" if "fun" in history else "") + "."
+        )
+    return np.asarray(history[key], dtype=float)
+
+
+def convergence(results, y="grad_norm", x="iter", ax=None, labels=None, logy=True,
+                f_star=None, logx=False):
+    r"""Plot a history column of one or several results against iterations, time or calls.
+
+    Parameters
+    ----------
+    results : Result, list of Result, or dict of label -> Result
+        Runs to draw, one line each.
+    y : str, default "grad_norm"
+        Any history column (``grad_norm``, ``fun``, ``marginal_error``, ...), or
+        ``"fun_gap"``: :math:`f(x_k) - f^*` (needs ``f_star``).
+    x : {"iter", "time", "nfev", "oracle_calls"}, default "iter"
+        Horizontal axis: iterations, seconds, objective evaluations, or all oracle calls
+        (:math:`f`, :math:`\nabla f`, :math:`\nabla^2 f`).
+    ax : matplotlib Axes, optional
+        Where to draw (a new figure otherwise).
+    labels : list of str, optional
+        Legend entries (default: each result's ``method``; the keys for a dict).
+    logy : bool, default True
+        Logarithmic vertical axis (non-positive values are masked, not clipped).
+    f_star : float, optional
+        Optimal value for ``y="fun_gap"``.
+    logx : bool, default False
+        Logarithmic horizontal axis (useful for oracle calls across methods).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    InvalidProblemError
+        Unknown ``x``, a ``y`` column missing from a history, ``fun_gap`` without
+        ``f_star``, or labels of the wrong length.
+    MissingDependencyError
+        matplotlib is not installed (``pip install "numopt[plot]"``).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numopt as no
+    >>> p = no.problems.library()["rosenbrock"]
+    >>> runs = [no.minimize(p, method=m) for m in ("gd", "newton")]
+    >>> ax = no.plot.convergence(runs, y="fun_gap", f_star=p.f_star, x="oracle_calls")
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['gd', 'newton']
+    """
+    check_choice("x", x, tuple(X_AXES))
+    f_star = check_real("f_star", f_star, allow_none=True)
+    results, labels = _as_list(results, labels)
+    columns = [(_column(r["history"], x, None), _column(r["history"], y, f_star))
+               for r in results]
+    plt = require("matplotlib.pyplot", "plot", "numopt.plot")
+    if ax is None:
+        ax = plt.figure(figsize=(6.0, 4.0)).add_subplot()
+    for (xs, ys), label in zip(columns, labels, strict=True):
+        ax.plot(xs, ys, label=label, marker="." if len(xs) < 40 else None)
+    if logy:
+        ax.set_yscale("log", nonpositive="mask")
+    if logx:
+        ax.set_xscale("symlog", linthresh=1.0)
+    ax.set_xlabel(X_AXES[x])
+    ax.set_ylabel("f(x) − f*" if y == "fun_gap" else y)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend()
+    return ax

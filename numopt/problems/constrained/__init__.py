@@ -1,0 +1,24 @@
+"""Equality-constrained test problems: the Hock–Schittkowski / Boggs–Tolle / CUTEst set with
+known optima, constrained logistic regression and the PDE-constrained control problem.
+
+>>> import numopt as no
+>>> problems = no.problems.constrained.collection()
+>>> len(problems) >= 25, problems["HS28"]().f_star
+(True, 0.0)
+"""
+
+from ._build import KnownOptimumProblem
+from .hock_schittkowski import PROBLEMS
+from .logistic import constrained_logistic
+from .pde import laplacian_2d, pde_control
+
+
+def collection():
+    """The equality-constrained test set: ``{name: factory}``; each factory returns a fresh
+    :class:`KnownOptimumProblem` (``x0`` the standard start, ``f_star`` the published
+    optimum)."""
+    return dict(PROBLEMS)
+
+
+__all__ = ["KnownOptimumProblem", "collection", "constrained_logistic", "laplacian_2d",
+           "pde_control"]

@@ -1,0 +1,134 @@
+"""What every entropic-transport solver shares: stopping test, history, callback view and
+the final :class:`~numopt.Result` (plan, potentials, cost, fresh marginal error)."""
+
+import math
+
+from scipy.optimize import OptimizeResult
+
+from ..core.result import Result
+from ..core.solver import Solver
+from ..core.status import Status
+from ..core.validate import check_int
+
+CHECK_EVERY = 10  # marginal-error check period; a check costs about one iteration (POT: 10)
+
+
+class TransportSolver(Solver):
+    """Base of the transport solvers (``init(problem, (f0, g0))`` on a
+    :class:`~numopt.transport.problem.TransportProblem`).
+
+    States carry ``f``, ``g`` (potentials of the reduced problem), ``nit``, ``phase``,
+    ``marginal_error`` (latest check) and ``checked`` (whether the error was measured at
+    this very state). The run stops when a checked error is ``<= tol``.
+
+    Parameters
+    ----------
+    check_every : int, default 10
+        Iterations between marginal-error checks.
+    tol : float, default 1e-9
+        Target L1 marginal error ``||P1 - a||_1 + ||P^T 1 - b||_1``.
+    max_iter : int, default 100_000
+        Cap on iterations (Sinkhorn and Newton together).
+    **kwargs
+        ``max_time``, ``backend`` (see :class:`numopt.Solver`).
+    """
+
+    backends = ("numpy", "numba", "cupy")
+
+    def __init__(self, *, check_every=CHECK_EVERY, tol=1e-9, max_iter=100_000, **kwargs):
+        super().__init__(tol=tol, max_iter=max_iter, **kwargs)
+        self.check_every = check_int("check_every", check_every, low=1)
+
+    def converged(self, state):
+        return bool(state.checked) and state.marginal_error <= self.tol
+
+    def finite(self, state):
+        xp = state.backend.xp
+        return (math.isfinite(state.marginal_error) and bool(xp.all(xp.isfinite(state.f)))
+                and bool(xp.all(xp.isfinite(state.g))))
+
+    def record(self, state):
+        row = {"phase": state.phase}
+        if state.checked:
+            row["marginal_error"] = float(state.marginal_error)
+        return row
+
+    def measure(self, state):
+        return float(state.marginal_error)
+
+    def potentials(self, problem, state):
+        """``(f, g)`` of the reduced problem at ``state`` (POT convention)."""
+        return state.f, state.g
+
+    def intermediate(self, state):
+        return OptimizeResult(f=state.f, g=state.g, nit=state.nit, phase=state.phase,
+                              marginal_error=float(state.marginal_error))
+
+    def extra_fields(self, state):
+        """Method-specific fields of the result (override)."""
+        return {}
+
+    def result(self, problem, state, status, history, elapsed):
+        xp = problem.xp
+        f, g = self.potentials(problem, state)
+        P, rows, cols = problem.ops.plan(f, g)
+        error = problem.marginal_error(rows, cols)
+        message = getattr(state, "message", None)
+        if not math.isfinite(error):
+            status = Status.NONFINITE
+        elif error <= self.tol and status in (Status.MAX_ITER, Status.BUDGET, Status.SUCCESS):
+            status = Status.SUCCESS
+        elif status is Status.SUCCESS:
+            status = Status.STALLED
+            message = (f"The final marginal error {error:.3e} is above tol={self.tol:.1e} "
+                       "when re-evaluated from the final potentials.")
+        if status is Status.MAX_ITER:
+            message = f"Marginal error {error:.3e} > tol={self.tol:.1e} after {state.nit} " \
+                      "iterations; try method='sns' or a larger reg."
+        cost = float(xp.sum(P * problem.M))
+        dual = float(xp.sum(problem.a * f) + xp.sum(problem.b * g)) - problem.reg * float(
+            xp.sum(P))
+        plan = problem.restore_plan(P)
+        f_full, g_full = problem.restore_potentials(f, g)
+        return Result(
+            plan=plan, f=f_full, g=g_full, cost=cost, fun=dual, marginal_error=error,
+            x=xp.concat([f_full, g_full]), success=status.success, status=int(status),
+            message=status.describe(message), nit=int(state.nit), time=elapsed,
+            method=self.name, backend=state.backend.name, history=history,
+            **self.extra_fields(state),
+        )
+
+
+def sinkhorn_half_steps(problem, g, lse=None):
+    """One log-domain Sinkhorn iteration from ``g``: returns the new ``(f, g)``.
+
+    ``lse`` is the row log-sum-exp of ``g`` when already known (from the last check), which
+    saves one pass over ``M``.
+    """
+    reg, ops = problem.reg, problem.ops
+    if lse is None:
+        lse = ops.row_lse(g)
+    f = reg * (problem.log_a - lse)
+    g = reg * (problem.log_b - ops.col_lse(f))
+    return f, g
+
+
+def row_check(problem, f, g):
+    """``(L1 marginal error, row log-sum-exp of g)`` at ``(f, g)`` after a g half-step.
+
+    After the g half-step the column marginals hold exactly, so the error is the row
+    error; the log-sum-exp computed for it is the next f half-step's, so checks are free.
+    """
+    xp = problem.xp
+    lse = problem.ops.row_lse(g)
+    rows = xp.exp(f / problem.reg + lse)
+    return float(xp.sum(xp.abs(rows - problem.a))), lse
+
+
+def full_check(problem, f, g):
+    """``(L1 marginal error, row log-sum-exp of g)`` at arbitrary potentials (a warm start):
+    rows and columns both measured."""
+    xp = problem.xp
+    row_error, lse = row_check(problem, f, g)
+    cols = xp.exp(g / problem.reg + problem.ops.col_lse(f))
+    return row_error + float(xp.sum(xp.abs(cols - problem.b))), lse

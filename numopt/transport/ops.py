@@ -1,0 +1,91 @@
+r"""The dense passes over the cost matrix that Sinkhorn and SNS share.
+
+For a cost ``M`` (``n x m``), regularization ``reg`` and potentials ``f``, ``g`` the plan is
+:math:`P_{ij} = \exp((f_i + g_j - M_{ij})/\mathrm{reg})`. Three operations cover every
+solver here:
+
+* ``row_lse(g)``: :math:`\mathrm{LSE}_j((g_j - M_{ij})/\mathrm{reg})` (the f half-step);
+* ``col_lse(f)``: :math:`\mathrm{LSE}_i((f_i - M_{ij})/\mathrm{reg})` (the g half-step);
+* ``plan(f, g, out)``: ``P`` written into ``out`` plus its row and column sums.
+
+:class:`ArrayApiOps` runs them in any array-API namespace (NumPy, CuPy, ``array_api_strict``)
+with ``n x m`` temporaries; it is also the NumPy reference for :class:`NumbaOps`, whose fused
+kernels (:mod:`numopt.transport._kernels`) make one pass over ``M`` without temporaries.
+"""
+
+import numpy as np
+
+
+class ArrayApiOps:
+    """Dense passes in the array-API namespace ``xp`` (the backend-generic and NumPy path).
+
+    Parameters
+    ----------
+    xp : module
+        Array-API namespace of ``M``.
+    M : array, shape (n, m)
+        Cost matrix (float64).
+    reg : float
+        Entropic regularization (> 0).
+    """
+
+    def __init__(self, xp, M, reg):
+        self.xp, self.M, self.reg = xp, M, reg
+
+    def row_lse(self, g):
+        """Row log-sum-exps of ``(g - M) / reg`` (length n)."""
+        xp = self.xp
+        z = (xp.reshape(g, (1, -1)) - self.M) / self.reg
+        peak = xp.max(z, axis=1, keepdims=True)
+        return peak[:, 0] + xp.log(xp.sum(xp.exp(z - peak), axis=1))
+
+    def col_lse(self, f):
+        """Column log-sum-exps of ``(f - M) / reg`` (length m)."""
+        xp = self.xp
+        z = (xp.reshape(f, (-1, 1)) - self.M) / self.reg
+        peak = xp.max(z, axis=0, keepdims=True)
+        return peak[0, :] + xp.log(xp.sum(xp.exp(z - peak), axis=0))
+
+    def plan(self, f, g, out=None):
+        """``(P, row sums, column sums)``; ``out`` is ignored (a new array is returned)."""
+        xp = self.xp
+        P = xp.exp((xp.reshape(f, (-1, 1)) + xp.reshape(g, (1, -1)) - self.M) / self.reg)
+        return P, xp.sum(P, axis=1), xp.sum(P, axis=0)
+
+
+class NumbaOps:
+    """The same passes with the fused numba kernels (NumPy arrays, CPU, parallel)."""
+
+    def __init__(self, M, reg):
+        from . import _kernels
+
+        self.kernels = _kernels
+        self.M = np.ascontiguousarray(M, dtype=np.float64)
+        self.reg = float(reg)
+
+    def row_lse(self, g):
+        """Row log-sum-exps of ``(g - M) / reg`` (length n)."""
+        out = np.empty(self.M.shape[0])
+        self.kernels.row_lse(self.M, np.ascontiguousarray(g), self.reg, out)
+        return out
+
+    def col_lse(self, f):
+        """Column log-sum-exps of ``(f - M) / reg`` (length m)."""
+        out = np.empty(self.M.shape[1])
+        self.kernels.col_lse(self.M, np.ascontiguousarray(f), self.reg, out)
+        return out
+
+    def plan(self, f, g, out=None):
+        """``(P, row sums, column sums)``, ``P`` written into ``out`` when given."""
+        P = np.empty_like(self.M) if out is None else out
+        rows = np.empty(self.M.shape[0])
+        self.kernels.plan_rows(self.M, np.ascontiguousarray(f), np.ascontiguousarray(g),
+                               self.reg, P, rows)
+        return P, rows, P.sum(axis=0)
+
+
+def make_ops(backend, M, reg):
+    """The dense-pass implementation for a resolved backend."""
+    if backend.name == "numba":
+        return NumbaOps(M, reg)
+    return ArrayApiOps(backend.xp, M, reg)

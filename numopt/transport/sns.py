@@ -1,0 +1,175 @@
+r"""Sinkhorn–Newton–Sparse (SNS): Sinkhorn warm-up, then Newton with a sparsified Hessian."""
+
+import math
+
+import numpy as np
+
+from ..core.solver import State
+from ..core.status import Status
+from ..core.validate import check_int, check_real
+from .base import TransportSolver, full_check
+from .newton import SparseHessian, null_space_projection, pcg, sparsify
+from .sinkhorn import LogSinkhorn
+
+WARMUP = 20  # Sinkhorn iterations before Newton, Tang et al. 2024 (N1 = 20, Sec. 5)
+KEEP_PER_BIN = 10  # kept plan entries = 10·max(n, m); 2-3n converges only linearly [R]
+CG_RTOL = 1e-8  # relative CG residual (numopt choice, ALGORITHMS.md §3.3c)
+ARMIJO_C1 = 1e-4  # sufficient-increase constant (Nocedal & Wright 2006, §3.1)
+MAX_HALVINGS = 30  # backtracking halvings before the line search gives up
+SLOW_RATIO = 0.5  # a Newton step that cuts the marginal error by less than 2x is "slow"
+SLOW_STEPS = 2  # this many slow steps in a row double the kept entries
+MERIT_SWITCH = 10.0  # switch to the marginal-error merit once slope < 10·eps·|D|
+CG_SHIFT = 1e-10  # diagonal shift (relative to max pivot) after a CG breakdown
+
+
+class SinkhornNewtonSparse(TransportSolver):
+    r"""Sinkhorn–Newton–Sparse (``method="sns"``, the default).
+
+    Maximises the concave entropic dual
+    :math:`D(f, g) = \langle a, f\rangle + \langle b, g\rangle
+    - \mathrm{reg}\sum_{ij} P_{ij}`, :math:`P_{ij} = e^{(f_i + g_j - M_{ij})/\mathrm{reg}}`,
+    in two stages (Tang, Shavlovsky, Rahmanian, Tardini, Thekumparampil, Xiao, Ying,
+    "Accelerating Sinkhorn Algorithm with Sparse Newton Iterations", ICLR 2024,
+    arXiv 2401.12253, Algorithm 1):
+
+    1. ``warmup`` log-domain Sinkhorn iterations;
+    2. Newton steps :math:`z \leftarrow z + \alpha d`, :math:`K_s d = \mathrm{reg}\,\nabla D`,
+       where :math:`K_s` keeps the exact diagonal blocks of the Hessian (eq. (5)) and the
+       ``k`` largest plan entries (the sparsification of Sec. 4), solved by Jacobi-PCG;
+       :math:`\alpha` by Armijo backtracking on ``D``, switching to "the marginal error
+       decreases" once the predicted increase is below ``10·eps·|D|`` (floating-point
+       stall). Two slow steps in a row (error cut by < 2x) double ``k``.
+
+    Parameters
+    ----------
+    warmup : int, default 20
+        Sinkhorn iterations before Newton (the paper's N1).
+    density : float, optional
+        Kept fraction ``k / (n m)`` of plan entries; default ``k = 10·max(n, m)``.
+    cg_rtol : float, default 1e-8
+        Relative residual of the CG solve.
+    cg_max_iter : int, optional
+        CG iteration cap; default ``n + m``.
+    c1 : float, default 1e-4
+        Armijo constant.
+    max_halvings : int, default 30
+        Backtracking halvings per line search.
+    check_every, tol, max_iter, **kwargs
+        As :class:`~numopt.transport.sinkhorn.LogSinkhorn`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import numopt as no
+    >>> rng = np.random.default_rng(0)
+    >>> M = rng.random((60, 40))
+    >>> res = no.transport.sinkhorn(np.full(60, 1 / 60), np.full(40, 1 / 40), M, 0.01,
+    ...                             tol=1e-12)
+    >>> bool(res.success), res.marginal_error <= 1e-12, res.nit_newton < 30
+    (True, True, True)
+    """
+
+    name = "sns"
+
+    def __init__(self, *, warmup=WARMUP, density=None, cg_rtol=CG_RTOL, cg_max_iter=None,
+                 c1=ARMIJO_C1, max_halvings=MAX_HALVINGS, **kwargs):
+        super().__init__(**kwargs)
+        self.warmup = check_int("warmup", warmup, low=0)
+        self.density = (None if density is None
+                        else check_real("density", density, low=0.0, high=1.0, low_open=True))
+        self.cg_rtol = check_real("cg_rtol", cg_rtol, low=0.0, high=1.0, low_open=True,
+                                  high_open=True)
+        self.cg_max_iter = check_int("cg_max_iter", cg_max_iter, low=1, allow_none=True)
+        self.c1 = check_real("c1", c1, low=0.0, high=0.5, low_open=True, high_open=True)
+        self.max_halvings = check_int("max_halvings", max_halvings, low=0)
+        self.sinkhorn = LogSinkhorn(check_every=self.check_every, tol=self.tol,
+                                    max_iter=self.max_iter)
+
+    def init(self, problem, start):
+        f, g = problem.start_potentials(*start)
+        error, lse = full_check(problem, f, g)
+        n, m = problem.shape
+        kept = (KEEP_PER_BIN * max(n, m) if self.density is None
+                else math.ceil(self.density * n * m))
+        return State(f=f, g=g, lse=lse, marginal_error=error, checked=True, nit=0,
+                     phase="sinkhorn", backend=problem.backend, P=None, spare=None,
+                     kept=min(kept, n * m), slow=0, merit=False, nit_newton=0,
+                     cg_iterations=0, step=math.nan, dual=math.nan)
+
+    def step(self, problem, state):
+        if state.nit < self.warmup:
+            return self.sinkhorn.step(problem, state)
+        if state.P is None:
+            state = state.replace(**self._evaluate(problem, state.f, state.g, None))
+        return self._newton_step(problem, state)
+
+    def _evaluate(self, problem, f, g, out):
+        """Plan, sums, dual value and marginal error at ``(f, g)`` (plan written to ``out``)."""
+        xp = problem.xp
+        P, rows, cols = problem.ops.plan(f, g, out)
+        dual = float(xp.vecdot(problem.a, f) + xp.vecdot(problem.b, g)) - problem.reg * float(
+            xp.sum(rows))
+        return dict(f=f, g=g, P=P, rows=rows, cols=cols, dual=dual,
+                    marginal_error=problem.marginal_error(rows, cols), checked=True)
+
+    def _newton_step(self, problem, state):
+        xp, n = problem.xp, problem.shape[0]
+        grad = xp.concat([problem.a - state.rows, problem.b - state.cols])
+        rhs = null_space_projection(xp, problem.reg * grad, n)
+        S = sparsify(xp, state.P, state.kept)
+        max_cg = self.cg_max_iter or sum(problem.shape)
+        hessian = SparseHessian(xp, state.rows, state.cols, S)
+        d, cg_iterations, breakdown = pcg(hessian, rhs, self.cg_rtol, max_cg)
+        if breakdown:
+            shift = CG_SHIFT * float(xp.max(hessian.diag))
+            hessian = SparseHessian(xp, state.rows, state.cols, S, shift)
+            d, extra, breakdown = pcg(hessian, rhs, self.cg_rtol, max_cg)
+            cg_iterations += extra
+        slope = float(xp.vecdot(grad, d))
+        nit = state.nit + 1
+        if breakdown or not slope > 0:
+            return state.replace(nit=nit, stop=Status.INNER_FAILED, message=(
+                f"The sparse Newton system gave no ascent direction (slope {slope:.3e}, CG "
+                "breakdown)" if breakdown else f"(slope {slope:.3e})") + "; raise density.")
+        merit = state.merit or slope < MERIT_SWITCH * np.finfo(float).eps * abs(state.dual)
+        trial = self._line_search(problem, state, d, slope, merit)
+        if trial is None and not merit:
+            merit = True
+            trial = self._line_search(problem, state, d, slope, merit)
+        if trial is None:
+            status = Status.STALLED if merit else Status.LINE_SEARCH_FAILED
+            return state.replace(nit=nit, stop=status, message=(
+                f"No Newton step along the direction improves the dual objective or the "
+                f"marginal error (now {state.marginal_error:.3e})."))
+        alpha, values = trial
+        slow = state.slow + 1 if values["marginal_error"] > SLOW_RATIO * state.marginal_error else 0
+        kept = state.kept
+        if slow >= SLOW_STEPS:
+            kept, slow = min(2 * kept, problem.shape[0] * problem.shape[1]), 0
+        return state.replace(**values, spare=state.P, nit=nit, phase="newton", step=alpha,
+                             merit=merit, kept=kept, slow=slow, cg_iterations=cg_iterations,
+                             nit_newton=state.nit_newton + 1)
+
+    def _line_search(self, problem, state, d, slope, merit):
+        """``(alpha, evaluated trial)`` of the first accepted halving, or None."""
+        n = problem.shape[0]
+        alpha = 1.0
+        for _ in range(self.max_halvings + 1):
+            values = self._evaluate(problem, state.f + alpha * d[:n], state.g + alpha * d[n:],
+                                    state.spare)
+            if values["dual"] >= state.dual + self.c1 * alpha * slope or (
+                    merit and values["marginal_error"] < state.marginal_error):
+                return alpha, values
+            alpha *= 0.5
+        return None
+
+    def record(self, state):
+        row = super().record(state)
+        if state.phase == "newton":
+            row.update(fun=state.dual, kept=int(state.kept), step=float(state.step),
+                       cg_iterations=int(state.cg_iterations))
+        return row
+
+    def extra_fields(self, state):
+        return dict(nit_newton=int(state.nit_newton),
+                    nit_sinkhorn=int(state.nit - state.nit_newton), kept=int(state.kept))

@@ -1,0 +1,119 @@
+"""``zo_gd``: the random gradient-free method of Nesterov and Spokoiny with backtracking."""
+
+import math
+
+from ..core.linesearch import Armijo
+from ..core.registry import register
+from ..core.solver import State
+from ..core.status import Status
+from ..core.validate import check_positive, check_real
+from .base import ZerothOrderSolver, nonfinite_stop
+from .estimators import RANDOM_ESTIMATORS
+
+STEP_GROWTH = 2.0  # next first trial = growth * last accepted step (as numopt's "gd")
+ZO_MAX_BACKTRACKS = 30  # 0.5**30 ~ 1e-9: each probe is a query, so stop earlier than Armijo's 60
+MAX_FAILURES = 3  # consecutive failed searches (estimate not a descent direction) before stopping
+
+
+@register
+class ZOGradientDescent(ZerothOrderSolver):
+    r"""Zeroth-order gradient descent (random gradient-free method :math:`RG_\mu`).
+
+    Iterates :math:`x_{k+1} = x_k - h_k \hat g_\mu(x_k)` with a gradient estimate
+    :math:`\hat g_\mu` from :func:`numopt.zeroth.estimate_grad` (Nesterov & Spokoiny 2017,
+    method (49)/(55)). With ``step=None`` (default) :math:`h_k` comes from Armijo backtracking
+    on f, started at twice the last accepted step, using the estimated decrease rate
+    :math:`c \sum_i \delta_i^2 \approx \nabla f^T \hat g` as the slope; every probe is a
+    counted query. With a known gradient Lipschitz constant L the theory step for smooth
+    convex f is ``step = 1 / (4 (d + 4) L)`` (Theorem 8), giving :math:`O(d L R^2/\epsilon)`
+    queries. A failed search keeps x and halves the step; 3 failures in a row (1 for the
+    deterministic estimators) end the run with ``LINE_SEARCH_FAILED`` (the estimates are no
+    longer descent directions: noise or rounding dominate; raise ``mu``).
+
+    Stops when the root mean of the last ``window`` estimates of :math:`\|\nabla f\|^2`
+    is ``<= tol``; the result's ``grad_norm`` and ``jac`` then come from a central coordinate
+    estimate (2d queries, counted).
+
+    Parameters
+    ----------
+    step : float, optional
+        Fixed step h (no line search); None: backtracking.
+    initial_step : float, default 1.0
+        First trial step of the backtracking.
+    c1 : float, default 1e-4
+        Armijo constant.
+    estimator, num_dirs, mu, seed, executor, batched, jvp, window, **kwargs
+        See :class:`numopt.zeroth.base.ZerothOrderSolver` (default estimator ``"gaussian"``).
+
+    Returns
+    -------
+    Result
+        ``history`` adds ``step`` and ``nfev``.
+
+    References
+    ----------
+    Nesterov & Spokoiny, "Random gradient-free minimization of convex functions", Found.
+    Comput. Math. 17 (2017) 527-566.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import numopt as no
+    >>> res = no.minimize(lambda x: float(((x - 1) ** 2).sum()), np.zeros(3), method="zo_gd",
+    ...                   estimator="central", num_dirs=3, tol=1e-6, seed=0)
+    >>> bool(res.success), bool(np.allclose(res.x, 1.0, atol=1e-5))
+    (True, True)
+    """
+
+    name = "zo_gd"
+
+    def __init__(self, *, step=None, initial_step=1.0, c1=1e-4, **kwargs):
+        super().__init__(**kwargs)
+        self.fixed_step = check_positive("step", step, allow_none=True)
+        self.initial_step = check_positive("initial_step", initial_step)
+        self.line_search = Armijo(c1=check_real("c1", c1, low=0.0, high=1.0, low_open=True,
+                                                high_open=True), max_steps=ZO_MAX_BACKTRACKS)
+        self.max_failures = MAX_FAILURES if self.estimator in RANDOM_ESTIMATORS else 1
+
+    def init(self, problem, x0):
+        x, backend, rng = self.begin(problem, x0)
+        est = self.estimate(problem, x, rng)
+        fx = est.fx if est.fx is not None else self.evaluator(problem).one(x)
+        norms, grad_norm = self.window_norm((), est.norm_sq)
+        return State(x=x, fun=fx, grad=est.grad, grad_norm=grad_norm, norms=norms, nit=0,
+                     step=self.initial_step / STEP_GROWTH, failures=0, rng=rng,
+                     backend=backend, slope=-est.norm_sq)
+
+    def step(self, problem, state):
+        x, g = state.x, state.grad
+        if not all(map(math.isfinite, g)):
+            return nonfinite_stop(state, "the gradient estimate")
+        x_new, f_new, step, failures = self.move(problem, state)
+        if x_new is None:
+            if failures >= self.max_failures:
+                return state.replace(nit=state.nit + 1, stop=Status.LINE_SEARCH_FAILED,
+                                     message=f"{failures} backtracking searches in a row found "
+                                             "no decrease along the estimate; raise mu if f "
+                                             "is noisy.")
+            x_new, f_new = x, state.fun
+        est = self.estimate(problem, x_new, state.rng, fx=f_new)
+        norms, grad_norm = self.window_norm(state.norms, est.norm_sq)
+        return state.replace(x=x_new, fun=f_new, grad=est.grad, grad_norm=grad_norm,
+                             norms=norms, nit=state.nit + 1, step=step, failures=failures,
+                             slope=-est.norm_sq)
+
+    def move(self, problem, state):
+        """``(x, f, step, failures)`` after the step; ``x`` None when the search failed."""
+        x, g = state.x, state.grad
+        evaluate = self.evaluator(problem)
+        if self.fixed_step is not None:
+            x_new = x - self.fixed_step * g
+            return x_new, evaluate.one(x_new), self.fixed_step, 0
+        t, value = self.line_search.search(lambda t: evaluate.one(x - t * g), state.fun,
+                                           state.slope, state.step * STEP_GROWTH)
+        if t is None:
+            return None, None, state.step / STEP_GROWTH, state.failures + 1
+        return x - t * g, value, t, 0
+
+    def record(self, state):
+        return dict(super().record(state), step=state.step)

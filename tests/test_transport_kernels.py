@@ -1,0 +1,108 @@
+"""Transport kernels and backends: numba vs the NumPy reference, the array-API path, and
+hypothesis properties of returned plans."""
+
+import array_api_strict as xps
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from numopt.backend import to_numpy
+from numopt.transport import sinkhorn
+from numopt.transport.newton import SparseHessian, null_space_projection, pcg, sparsify
+from numopt.transport.ops import ArrayApiOps, NumbaOps
+
+
+def instance(n, m, seed):
+    rng = np.random.default_rng(seed)
+    M = rng.random((n, m))
+    return M, rng.standard_normal(n) * 0.01, rng.standard_normal(m) * 0.01
+
+
+@pytest.mark.parametrize("reg", [1.0, 0.01, 1 / 1200])
+@pytest.mark.parametrize("shape", [(7, 130), (65, 3), (1, 1)])
+def test_numba_kernels_match_numpy_reference(reg, shape):
+    M, f, g = instance(*shape, seed=sum(shape))
+    fast = NumbaOps(M, reg)
+    ref = ArrayApiOps(np, M, reg)
+    np.testing.assert_allclose(fast.row_lse(g), ref.row_lse(g), rtol=1e-13, atol=1e-12)
+    np.testing.assert_allclose(fast.col_lse(f), ref.col_lse(f), rtol=1e-13, atol=1e-12)
+    buffer = np.empty(shape)
+    for got, want in zip(fast.plan(f, g, buffer), ref.plan(f, g), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-300)
+    assert fast.plan(f, g, buffer)[0] is buffer
+
+
+def test_kernels_are_safe_where_exp_underflows():
+    M = np.array([[0.0, 1.0, 2.0], [5.0, 0.0, 1.0]])
+    ops = NumbaOps(M, 1e-3)
+    np.testing.assert_allclose(ops.row_lse(np.zeros(3)), [0.0, 0.0], atol=1e-12)
+    np.testing.assert_allclose(ops.col_lse(np.zeros(2)), [0.0, 0.0, -1000.0], atol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["sns", "sinkhorn", "sinkhorn_log"])
+def test_numpy_numba_and_array_api_paths_agree(method):
+    rng = np.random.default_rng(7)
+    n, m = 30, 20
+    M = rng.random((n, m))
+    a, b = np.full(n, 1 / n), np.full(m, 1 / m)
+    a[3] = 0.0
+    a /= a.sum()
+    results = {be: sinkhorn(a, b, M, 0.02, method=method, tol=1e-12, backend=be)
+               for be in ("numpy", "numba")}
+    strict = sinkhorn(xps.asarray(a), xps.asarray(b), xps.asarray(M), 0.02, method=method,
+                      tol=1e-12)
+    assert strict.backend == "array_api_strict"
+    assert type(strict.plan).__module__.startswith("array_api_strict")
+    results["strict"] = strict
+    for name, res in results.items():
+        assert res.success, (name, res.message)
+    ref = results["numpy"].plan
+    for name in ("numba", "strict"):
+        np.testing.assert_allclose(to_numpy(results[name].plan), ref, atol=1e-10, rtol=0)
+
+
+def test_sparsify_keeps_largest_entries_and_exact_diagonal():
+    P = np.random.default_rng(0).random((20, 15))
+    S = sparsify(np, P, 30)
+    assert S.nnz == 30 and S.data.min() >= np.sort(P.ravel())[-30]
+    dense = np.asarray(sparsify(xps, xps.asarray(P), 30))
+    np.testing.assert_array_equal(dense, S.toarray())
+    assert sparsify(np, P, 300) is P
+
+
+def test_pcg_solves_projected_newton_system():
+    rng = np.random.default_rng(1)
+    P = rng.random((6, 4))
+    rows, cols = P.sum(1), P.sum(0)
+    K = np.block([[np.diag(rows), P], [P.T, np.diag(cols)]])
+    rhs = null_space_projection(np, rng.standard_normal(10), 6)
+    d, iterations, breakdown = pcg(SparseHessian(np, rows, cols, P), rhs, 1e-12, 50)
+    assert not breakdown and iterations <= 10
+    np.testing.assert_allclose(K @ d, rhs, atol=1e-10)
+    assert abs(rhs[:6].sum() - rhs[6:].sum()) < 1e-14
+
+
+weights = st.lists(st.sampled_from([0.0, 0.1, 0.5, 1.0, 3.0]), min_size=1, max_size=8)
+
+
+@settings(max_examples=40, deadline=None)
+@given(a=weights, b=weights, seed=st.integers(0, 2**16),
+       reg=st.sampled_from([0.5, 0.05, 0.01]),
+       method=st.sampled_from(["sns", "sinkhorn_log", "sinkhorn"]))
+def test_plans_have_right_marginals_and_are_nonnegative(a, b, seed, reg, method):
+    a, b = np.asarray(a), np.asarray(b)
+    if a.sum() == 0:
+        a[0] = 1.0
+    if b.sum() == 0:
+        b[-1] = 1.0
+    a, b = a / a.sum(), b / b.sum()
+    M = np.random.default_rng(seed).random((a.size, b.size))
+    res = sinkhorn(a, b, M, reg, method=method, tol=1e-10)
+    assert res.success, res.message
+    assert res.plan.shape == (a.size, b.size)
+    assert np.all(res.plan >= 0) and np.all(np.isfinite(res.plan))
+    assert np.all(res.plan[a == 0] == 0) and np.all(res.plan[:, b == 0] == 0)
+    np.testing.assert_allclose(res.plan.sum(1), a, atol=1e-9)
+    np.testing.assert_allclose(res.plan.sum(0), b, atol=1e-9)
+    assert res.marginal_error <= 1e-10
