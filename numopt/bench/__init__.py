@@ -24,4 +24,7 @@ defines (see :mod:`numopt.bench.common` for the types):
 #: benchmark name -> module path; ``numopt bench --only NAME`` selects one
 BENCHMARKS = {
     "baseline": "numopt.bench.baseline",
+    "second_order": "numopt.bench.second_order",
+    "zeroth": "numopt.bench.zeroth",
+    "linear": "numopt.bench.linear",
 }

@@ -21,7 +21,7 @@ NUMOPT_METHODS = ("gd", "newton")
 QUICK = ("rosenbrock", "freudenstein_roth", "beale", "helical_valley", "box_3d",
          "powell_singular", "wood", "brown_dennis", "biggs_exp6", "watson", "trigonometric",
          "extended_rosenbrock")
-GD_MAX_ITER = {True: 2_000, False: 20_000}  # iteration cap of gd and of the SciPy methods
+GD_MAX_ITER = {True: 1_000, False: 20_000}  # iteration cap of gd and of the SciPy methods
 MAX_TIME = 20.0  # seconds per run: a slow method is reported as a failure, not waited for
 MIN_TIMING = 0.05  # repeat runs shorter than this (best of REPEATS) to tame timer noise
 REPEATS = 3

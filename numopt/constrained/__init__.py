@@ -1,5 +1,8 @@
 """Equality-constrained optimization: adaptive sketched Newton with an exact augmented
-Lagrangian.
+Lagrangian (``alm_sketch``, Hong, Na, Mahoney & Kolar, ICML 2023, arXiv 2305.18379).
 """
 
-__all__ = []
+from . import merit
+from .alm_sketch import AlmSketch
+
+__all__ = ["AlmSketch", "merit"]

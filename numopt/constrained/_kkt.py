@@ -150,6 +150,16 @@ class JacobianGram:
             return float(err.eigenvalues[0]) if len(err.eigenvalues) else -np.inf
 
 
+def violation_curvature(G, C):
+    r""":math:`\lambda_{\min}(G^\top G + C)`, the smallest curvature of
+    :math:`\tfrac12\|c\|^2` (``C`` = :math:`\sum_i c_i \nabla^2 c_i`); ``-inf`` for sparse
+    input (not computed, so no inconsistency is claimed)."""
+    if is_sparse(G, C):
+        return -np.inf
+    G = np.asarray(G)
+    return float(np.linalg.eigvalsh(G.T @ G + np.asarray(C))[0])
+
+
 def solve_kkt(K, rhs):
     """Direct solve of ``K z = rhs`` (dense LU or sparse SuperLU); ``None`` when singular."""
     with np.errstate(all="ignore"):

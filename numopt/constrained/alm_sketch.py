@@ -26,7 +26,7 @@ DELTA_MIN = 1e-6  # floor on delta
 LICQ_TOL = 1e-2  # fail when lambda_min(G G^T) falls below it (LICQ lost)
 CURVATURE_TOL = 1e-6  # modify the Hessian when lambda_min(Z^T H Z) falls below it
 MU_MAX, NU_MIN = 1e8, 1e-8  # stop adapting the penalties beyond these
-MAX_SKETCH_STEPS = 100_000  # sketch steps per outer iteration (the code's 1e5 cap)
+MAX_SKETCH_STEPS = 100_000  # sketch steps per inner solve (the code's 1e5 cap)
 SKETCH_RTOL_FLOOR = 1e-13  # relative residual below which double precision cannot go
 
 
@@ -49,7 +49,8 @@ class AlmSketch(Solver):
     :math:`\nabla L^\top\Delta \le -\tfrac{\nu}{2}\|b\|^2`, the penalties are updated
     (:math:`\mu \leftarrow \varrho^2\mu`, :math:`\nu \leftarrow \nu/\varrho`), the accuracy is
     tightened and sketching resumes. The step length comes from Armijo backtracking on the
-    merit. Stops when the KKT residual :math:`\|(\nabla_x\mathcal{L}, c)\| \le` ``tol``.
+    merit (with the approximate-Wolfe fallback of :class:`numopt.core.linesearch.Armijo`
+    once merit differences fall below rounding). Stops when the KKT residual :math:`\|(\nabla_x\mathcal{L}, c)\| \le` ``tol``.
 
     Parameters
     ----------
@@ -71,8 +72,9 @@ class AlmSketch(Solver):
     block_size : int, default 8
         Block size of ``"block_kaczmarz"`` / buckets of ``"count_sketch"``.
     max_sketch_steps : int, default 100000
-        Sketch steps per outer iteration. At the cap, the direction is still used when it
-        passes the descent test (``history["capped"]``); otherwise the run ends with
+        Sketch steps per inner solve (the code's 1e5 cap). A capped solve is recorded in
+        ``history["capped"]`` and its direction still goes through the descent test; when
+        no penalty update makes it a descent direction, the run ends with
         ``Status.INNER_FAILED``.
     seed : int or numpy.random.Generator, optional
         Seed of the sketches.
@@ -122,8 +124,7 @@ class AlmSketch(Solver):
         self.licq_tol = check_positive("licq_tol", licq_tol)
         self.max_sketch_steps = check_int("max_sketch_steps", max_sketch_steps, low=1)
         self.inner_options = {"sampling": sampling, "block_size": block_size}
-        if sketch != "exact":
-            SketchSolver(sketch, **self.inner_options)  # validates sampling and block_size
+        SketchSolver(**self.inner_options)  # validates sampling and block_size now
         self.seed = seed
         self.line_search = Armijo(c1=self.beta)
 
@@ -166,7 +167,7 @@ class AlmSketch(Solver):
                 "NaN or inf entries."))
         gram = _kkt.JacobianGram(point.G)
         if not gram.xi >= self.licq_tol:
-            return self._licq_failure(state, gram, nit)
+            return self._licq_failure(problem, state, gram, nit)
         modified = gram.null_space_min_curvature(H) < CURVATURE_TOL
         B = _kkt.shifted(H, self.xi_b + _kkt.frobenius(H)) if modified else H
         K = _kkt.kkt_matrix(B, point.G)
@@ -207,20 +208,20 @@ class AlmSketch(Solver):
             else:
                 rtol = max(theta * delta / (constants["psi"] * constants["K_norm"]),
                            SKETCH_RTOL_FLOOR)
-                budget = self.max_sketch_steps - steps
-                if budget > 0:
-                    inner = run(SketchSolver(self.sketch, tol=rtol, max_iter=budget,
-                                             seed=state.rng, **self.inner_options), system, z)
-                    z, steps = inner.x, steps + inner.nit
-                capped = steps >= self.max_sketch_steps
+                inner = run(SketchSolver(self.sketch, tol=rtol, max_iter=self.max_sketch_steps,
+                                         seed=state.rng, **self.inner_options), system, z)
+                z, steps, capped = inner.x, steps + inner.nit, capped or not inner.success
             slope = float(merit.gradient(point, H, mu, nu) @ z)
-            if slope <= -0.5 * nu * b_norm ** 2 or mu > MU_MAX or nu < NU_MIN:
+            if slope <= -0.5 * nu * b_norm ** 2:
                 break
-            if capped:
+            if mu > MU_MAX or nu < NU_MIN:
+                if slope < 0:
+                    break
                 return state.replace(nit=state.nit + 1, stop=Status.INNER_FAILED, message=(
-                    f"The {self.sketch} sketch hit max_sketch_steps={self.max_sketch_steps} "
-                    "without a descent direction of the merit; use sketch='exact', another "
-                    "sketch, or raise max_sketch_steps."))
+                    f"The {self.sketch} KKT solve gave no descent direction of the merit even "
+                    f"with mu={mu:.3g}, nu={nu:.3g} (capped at max_sketch_steps="
+                    f"{self.max_sketch_steps}: {capped}); use sketch='exact', another sketch, "
+                    "or raise max_sketch_steps."))
             mu, nu = self.rho ** 2 * mu, nu / self.rho
             delta = max(min(delta / self.rho ** 4, self._delta_trial(mu, nu, constants)),
                         DELTA_MIN)
@@ -235,7 +236,12 @@ class AlmSketch(Solver):
             trial["point"] = merit.evaluate(problem, state.x + t * dx, state.lam + t * dlam)
             return merit.value(trial["point"], mu, nu)
 
-        t, _ = self.line_search.search(phi, merit.value(state.point, mu, nu), slope)
+        def dphi(t):  # used only when merit differences are lost in rounding
+            point = trial["point"]
+            H = _kkt.add(problem.hess(point.x), problem.eq.hess(point.x, point.lam))
+            return float(merit.gradient(point, H, mu, nu) @ z)
+
+        t, _ = self.line_search.search(phi, merit.value(state.point, mu, nu), slope, dphi=dphi)
         if t is None:
             return state.replace(nit=fields["nit"], stop=Status.LINE_SEARCH_FAILED, message=(
                 f"Armijo backtracking on the merit failed (slope {slope:.3e}, mu={mu:.3g}, "
@@ -243,20 +249,31 @@ class AlmSketch(Solver):
         return self._state(trial["point"], backend=state.backend, rng=state.rng, mu=mu, nu=nu,
                            step_size=t, **fields)
 
-    def _licq_failure(self, state, gram, nit):
-        c = state.point.c
-        unreachable = gram.unreachable(c, self.licq_tol)
-        if unreachable > _kkt.INFEASIBLE_RTOL * max(1.0, float(np.linalg.norm(c))):
+    def _licq_failure(self, problem, state, gram, nit):
+        point = state.point
+        c_norm = float(np.linalg.norm(point.c))
+        unreachable = gram.unreachable(point.c, self.licq_tol)
+        # a local minimizer of ||c||^2 / 2 with c != 0: gradient G^T c ~ 0 and curvature
+        # G^T G + sum_i c_i hess c_i positive semidefinite
+        stationary = float(np.linalg.norm(point.G.T @ point.c)) <= math.sqrt(
+            self.licq_tol) * c_norm and _kkt.violation_curvature(
+            point.G, problem.eq.hess(state.x, point.c)) >= -math.sqrt(self.licq_tol)
+        rank = (f"the constraint Jacobian is rank-deficient at iteration {nit} "
+                f"(lambda_min(J J^T) = {gram.xi:.2e} < licq_tol = {self.licq_tol:g}, LICQ fails)")
+        if unreachable > _kkt.INFEASIBLE_RTOL * max(1.0, c_norm) and stationary:
             return state.replace(nit=nit, stop=Status.INFEASIBLE, message=(
-                f"At iteration {nit} the constraint Jacobian is rank-deficient "
-                f"(lambda_min(J J^T) = {gram.xi:.2e}) and the violation ||c|| = "
-                f"{np.linalg.norm(c):.3e} has a part of size {unreachable:.3e} that no step "
-                "can reduce: the constraints look inconsistent; check them for contradictory "
-                "equations."))
+                f"The constraints look inconsistent: {rank}, and x is a local minimizer of "
+                f"the violation ||c|| = {c_norm:.3e} > 0 (no small step reduces it); check the "
+                "constraints for contradictory equations."))
+        if unreachable > _kkt.INFEASIBLE_RTOL * max(1.0, c_norm):
+            return state.replace(nit=nit, stop=Status.SINGULAR, message=(
+                f"The constraint Jacobian is singular: {rank}; the linearized constraints "
+                f"J d = -c are inconsistent here (a part of c of size {unreachable:.3e} lies "
+                "outside the range of J), so if the constraints are linear they are "
+                "inconsistent; otherwise remove redundant constraints or start elsewhere."))
         return state.replace(nit=nit, stop=Status.SINGULAR, message=(
-            f"The constraint Jacobian is singular or nearly so at iteration {nit}: "
-            f"lambda_min(J J^T) = {gram.xi:.2e} < licq_tol = {self.licq_tol:g} (LICQ fails); "
-            "remove redundant constraints, rescale them, or start elsewhere."))
+            f"The constraint Jacobian is singular: {rank}; remove redundant constraints, "
+            "rescale them, or start elsewhere."))
 
     # ------------------------------------------------------------------ reporting
     def record(self, state):

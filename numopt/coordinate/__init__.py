@@ -3,5 +3,6 @@ and active sets.
 """
 
 from .bcd import BCD
+from .estimators import l1_logistic, lasso
 
-__all__ = ["BCD"]
+__all__ = ["BCD", "l1_logistic", "lasso"]

@@ -18,13 +18,12 @@ import numpy as np
 
 @numba.njit(cache=True)
 def column_update_dense(out, A, block, delta):
-    """``out += A[:, block] @ delta`` in place (dense ``A``)."""
-    for k in range(block.size):
-        step = delta[k]
-        if step != 0.0:
-            j = block[k]
-            for i in range(out.size):
-                out[i] += A[i, j] * step
+    """``out += A[:, block] @ delta`` in place (dense C-ordered ``A``, read row by row)."""
+    for i in range(out.size):
+        acc = 0.0
+        for k in range(block.size):
+            acc += A[i, block[k]] * delta[k]
+        out[i] += acc
 
 
 @numba.njit(cache=True)
@@ -42,12 +41,11 @@ def column_update_csc(out, indptr, indices, data, block, delta):
 def block_dot_dense(A, w, block):
     """``A[:, block].T @ w`` (dense ``A``)."""
     out = np.zeros(block.size)
-    for k in range(block.size):
-        j = block[k]
-        acc = 0.0
-        for i in range(w.size):
-            acc += A[i, j] * w[i]
-        out[k] = acc
+    for i in range(w.size):
+        wi = w[i]
+        if wi != 0.0:
+            for k in range(block.size):
+                out[k] += A[i, block[k]] * wi
     return out
 
 

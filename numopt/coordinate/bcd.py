@@ -167,8 +167,11 @@ class BCD(Solver):
         block, cursor = select(ctx, self.rule, state.x, state.grad, state.cursor, ctx.rng)
         kind = self.update
         if newton_phase:
-            block = np.union1d(np.flatnonzero(~state.zeros), block)
             kind = "newton"
+            newton_block = np.union1d(np.flatnonzero(~state.zeros), block[~self._stays_zero(
+                ctx, state.x[block], state.grad[block])])
+            if newton_block.size:  # else x = 0 is optimal: the rule's block will not move
+                block = newton_block
         start_l = self._start_lipschitz(ctx, state, block, kind)
         try:
             x, aux, fun, info = updates.apply(
@@ -189,6 +192,14 @@ class BCD(Solver):
             active_set_iteration=state.nit + 1 if changed else state.active_set_iteration,
             newton_phase=newton_phase,
             newton_fallbacks=state.newton_fallbacks + int(info["fallback"]))
+
+    @staticmethod
+    def _stays_zero(ctx, xb, gb):
+        """Coordinates at 0 that a proximal step leaves at 0 (``|g_i| ≤ l1``, or ``g_i ≥
+        -l1`` with non-negativity): they need no place in the Newton block."""
+        low = -ctx.l1
+        high = np.inf if ctx.nonneg else ctx.l1
+        return (xb == 0) & (gb >= low) & (gb <= high)
 
     def _start_lipschitz(self, ctx, state, block, kind):
         """``L_b``, or the line search's start: the kept estimate (fixed blocks) or

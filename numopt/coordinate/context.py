@@ -2,6 +2,8 @@
 block constants. Built once in ``BCD.init`` and shared (read-only, plus caches) by every
 state of the run."""
 
+import functools
+
 import numpy as np
 import scipy.linalg as sla
 
@@ -23,8 +25,6 @@ class Context:
         self.nonneg = bool(nonneg)
         self.composite = bool(self.l1) or self.nonneg
         self.lipschitz = np.asarray(self.model.lipschitz, dtype=np.float64)
-        self.diag_bound = np.maximum(np.asarray(self.model.diag_bound, dtype=np.float64),
-                                     self.lipschitz)
         self.usable_mask = self.lipschitz > 0
         self.usable = np.flatnonzero(self.usable_mask)
         d = self.lipschitz.size
@@ -59,6 +59,11 @@ class Context:
         self._gsq_inverse = None
         self.iht_step = 1.0 / self._power_lambda_max() if rule == "gsq" and (
             partition == "variable") and not self.composite else None
+
+    @functools.cached_property
+    def diag_bound(self):
+        """Gershgorin diagonal bound ``d_i ≥ Σ_j |M_ij|`` (never below ``L_i``)."""
+        return np.maximum(np.asarray(self.model.diag_bound(), dtype=np.float64), self.lipschitz)
 
     # ------------------------------------------------------------- block constants
     def block_lipschitz(self, block):

@@ -4,7 +4,8 @@ A model keeps an auxiliary vector current as blocks move — the residual ``Ax �
 squares), the scores ``Ax`` (logistic, softmax) or the gradient ``Qx − c`` (quadratics) —
 so block gradients, objective values and line-search trials cost O(n|b|) instead of a
 pass over the data. It also supplies the curvature the rules and updates need: coordinate
-constants ``L_i``, the Gershgorin diagonal bound ``d_i`` (``∇²f ⪯ diag(d)``), blocks
+constants ``L_i``, the Gershgorin diagonal bound ``d_i`` (``∇²f ⪯ diag(d)``, computed on
+first use: it costs a pass over ``|A|``), blocks
 ``M_bb`` of a global Hessian upper bound ``M`` and exact Hessian blocks.
 
 Oracle counts: each objective value adds one to ``problem.counts["fun"]``, each full
@@ -28,11 +29,10 @@ class _Columns:
     def __init__(self, A, kernels):
         self.sparse = sp.issparse(A)
         self.kernels = kernels
-        self.A = sp.csc_matrix(A) if self.sparse else np.asfortranarray(A, dtype=np.float64)
+        self.A = sp.csc_matrix(A) if self.sparse else np.ascontiguousarray(A, dtype=np.float64)
         if self.sparse:
             self.A.sort_indices()
         self.AT = self.A.T.tocsr() if self.sparse else self.A.T
-        self.abs_row_sums = np.asarray(abs(self.A).sum(axis=1)).ravel()
 
     def add(self, out, block, delta):
         """``out + A[:, block] @ delta`` as a new vector (``out`` is not modified)."""
@@ -67,12 +67,14 @@ class _Columns:
 
     def gershgorin(self):
         """``|A|ᵀ|A| 1`` ≥ the absolute row sums of ``AᵀA`` (a diagonal bound on it)."""
-        return np.asarray(abs(self.A).T @ self.abs_row_sums).ravel()
+        absolute = abs(self.A)
+        return np.asarray(absolute.T @ np.asarray(absolute.sum(axis=1)).ravel()).ravel()
 
     def sq_norms(self):
         """Squared column norms."""
-        return np.asarray(self.A.multiply(self.A).sum(axis=0)).ravel() if self.sparse else (
-            self.A * self.A).sum(axis=0)
+        if self.sparse:
+            return np.asarray(self.A.multiply(self.A).sum(axis=0)).ravel()
+        return np.einsum("ij,ij->j", self.A, self.A)
 
 
 class Model:
@@ -101,7 +103,9 @@ class LinearModel(Model):
         self.scale = 0.25 if self.logistic else 1.0  # Hessian bound M = scale·AᵀA + l2 I
         self.target = np.asarray(problem.y if self.logistic else problem.b, dtype=np.float64)
         self.lipschitz = self.scale * self.columns.sq_norms() + self.l2
-        self.diag_bound = self.scale * self.columns.gershgorin() + self.l2
+
+    def diag_bound(self):
+        return self.scale * self.columns.gershgorin() + self.l2
 
     def init(self, x):
         aux = np.asarray(self.columns.A @ x).ravel()
@@ -159,8 +163,9 @@ class SoftmaxModel(Model):
         self.onehot = problem._onehot
         factor = 0.5 * (1.0 - 1.0 / self.K)
         self.lipschitz = np.repeat(factor * self.columns.sq_norms(), self.K) + self.l2
-        self.diag_bound = np.repeat((1.0 - 1.0 / self.K) * self.columns.gershgorin(),
-                                    self.K) + self.l2
+
+    def diag_bound(self):
+        return np.repeat((1.0 - 1.0 / self.K) * self.columns.gershgorin(), self.K) + self.l2
 
     def init(self, x):
         return np.asarray(self.columns.A @ x.reshape(-1, self.K))
@@ -231,7 +236,9 @@ class QuadraticModel(Model):
         Q.sort_indices()
         self.sparse_graph = Q
         self.lipschitz = np.asarray(Q.diagonal(), dtype=np.float64)
-        self.diag_bound = np.asarray(abs(Q).sum(axis=1)).ravel()
+
+    def diag_bound(self):
+        return np.asarray(abs(self.sparse_graph).sum(axis=1)).ravel()
 
     def init(self, x):
         return np.asarray(self.columns.A @ x).ravel() - self.c

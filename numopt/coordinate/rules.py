@@ -48,8 +48,8 @@ def select(ctx, rule, x, g, cursor, rng):
 def _coordinate_scores(ctx, rule, x, g):
     """Per-coordinate scores (unusable coordinates score 0)."""
     if ctx.composite:
-        metric = {"gs": np.ones_like(ctx.lipschitz), "gsd": ctx.diag_bound}.get(
-            rule, ctx.lipschitz)
+        metric = (np.ones_like(ctx.lipschitz) if rule == "gs" else
+                  ctx.diag_bound if rule == "gsd" else ctx.lipschitz)
         safe = np.where(ctx.usable_mask, metric, 1.0)
         t = prox_step(x, g, safe, ctx.l1, ctx.nonneg) - x
         decrease = -(g * t + 0.5 * safe * t * t + ctx.l1 * (np.abs(x + t) - np.abs(x)))

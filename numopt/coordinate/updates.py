@@ -136,7 +136,11 @@ def _newton(ctx, x, aux, fun, g_block, block, info, backend_name):
     if ctx.model.quadratic:  # the unit step minimises the block model exactly
         x_new, aux_new = moved(ctx, x, aux, block, delta)
         return x_new, aux_new, objective(ctx, x_new, aux_new), info
-    t, value = Armijo().search(phi, fun, slope, step=1.0)
+    def dphi(t):  # directional derivative of f (h is linear along Δ near t = 1)
+        x_t, aux_t = trial[t]
+        return float(ctx.model.block_grad(x_t, aux_t, block) @ delta)
+
+    t, value = Armijo().search(phi, fun, slope, step=1.0, dphi=dphi)
     if t is None and -slope <= ROUNDING_SLOPE * max(1.0, abs(fun)):
         raise Stalled(f"the block Newton decrease {-slope:.2e} is below rounding level")
     if t is None:

@@ -2,11 +2,12 @@
 randomized sketching solvers.
 """
 
+from ._report import TuningReport
+from ._tsallis import tsallis_probabilities
+from .sketch import SKETCHES, SketchSolver, sketch_solve  # noqa: F401  (issue 6)
 from .sor import SOR, sor
 from .ssor_cg import SSORCG, ssor_cg
 from .tuner import OmegaTuner
-from ._report import TuningReport
-from ._tsallis import tsallis_probabilities
 
 __all__ = [
     "OmegaTuner",

@@ -24,12 +24,14 @@ def grid_costs(system, x0, omegas, *, solver="sor", symmetric=False, tol=1e-8,
     """
     costs = np.empty(len(omegas), dtype=np.int64)
     capped = np.zeros(len(omegas), dtype=bool)
+    compiled = solver == "sor" and system.backend.name == "numba"
+    if compiled:
+        arrays = (*system.csr(), np.ascontiguousarray(system.diag), system.b)
     for k, omega in enumerate(omegas):
-        if solver == "sor" and system.backend.name == "numba":
+        if compiled:
             x = np.zeros(system.n) if x0 is None else np.array(x0, dtype=float)
-            nit, _, code = sor_iterations(*system.csr(), np.ascontiguousarray(system.diag),
-                                          system.b, x, float(omega), symmetric, tol,
-                                          max_iter, DIVERGENCE_FACTOR)
+            nit, _, code = sor_iterations(*arrays, x, float(omega), symmetric, tol, max_iter,
+                                          DIVERGENCE_FACTOR)
             converged = code == CONVERGED
         else:
             res = run(make_solver(solver, omega, symmetric, tol, max_iter, "auto"), system, x0)

@@ -31,6 +31,9 @@ SKETCHES = ("kaczmarz", "gaussian", "block_kaczmarz", "count_sketch")
 SAMPLINGS = ("uniform", "row_norm")
 DEFAULT_BLOCK_SIZE = 8  # rows per block / CountSketch buckets; small p keeps (S^T A A^T S)^+ cheap
 SEED_BOUND = 2**31 - 1  # numba's np.random.seed takes a 32-bit seed
+MIN_ROW_STEPS = 1024  # row steps between exact checks on small systems (amortizes the Python
+# round trip; a check costs one mat-vec, i.e. about n_rows row steps)
+DENSE_SKETCH_STEPS = 64  # dense-sketch steps per kernel call (they also stop early)
 
 
 class LinearSystem:
@@ -96,10 +99,10 @@ class SketchSolver(Solver):
     def default_check_every(self, system):
         n_rows = system.shape[0]
         if self.sketch == "kaczmarz":
-            return n_rows
+            return max(n_rows, MIN_ROW_STEPS)
         if self.sketch == "block_kaczmarz":
-            return math.ceil(n_rows / self.block_size)
-        return max(1, min(n_rows, 64))
+            return math.ceil(max(n_rows, MIN_ROW_STEPS) / self.block_size)
+        return DENSE_SKETCH_STEPS
 
     def step(self, system, state):
         chunk = min(self.check_every or self.default_check_every(system),
@@ -188,9 +191,9 @@ def sketch_solve(A, b, sketch="kaczmarz", *, x0=None, tol=1e-8, max_iter=100_000
     block_size : int, default 8
         Rows per block (block Kaczmarz) or buckets (count sketch).
     check_every : int, optional
-        Steps between exact residual checks (default: one pass over ``A``'s rows for the row
-        methods, 64 for the dense sketches, which also stop early on their maintained
-        residual).
+        Steps between exact residual checks (default: one pass over ``A``'s rows, at least
+        1024 rows, for the row methods; 64 for the dense sketches, which also stop early on
+        their maintained residual).
     seed : int or numpy.random.Generator, optional
         Randomness; the same seed gives the same answer.
     backend : {"auto", "numba"}

@@ -1,5 +1,7 @@
 """Successive over-relaxation (SOR) and symmetric SOR (SSOR) as a stationary solver."""
 
+import math
+
 from ..core.loop import run
 from ..core.solver import State
 from ..core.status import Status
@@ -103,7 +105,7 @@ class SOR(LinearSolver):
     def step(self, system, state):
         carry, r = state.engine.sweep(state.carry)
         new = state.replace(carry=carry, nit=state.nit + 1, residual_norm=r)
-        if r > self.divergence_factor * state.reference:
+        if math.isfinite(r) and r > self.divergence_factor * state.reference:
             return new.replace(stop=Status.DIVERGED, message=(
                 f"The residual grew to {r:.3g} ({r / state.reference:.3g} x the "
                 f"initial one) at sweep {new.nit}: SOR diverges for this A and omega="
@@ -169,7 +171,7 @@ def sor(A, b, omega=1.0, x0=None, tol=1e-8, max_iter=10_000, symmetric=False,
     >>> A = np.array([[4., -1, -1, 0], [-1, 4, 0, -1], [-1, 0, 4, -1], [0, -1, -1, 4]])
     >>> res = no.linear.sor(A, np.ones(4), omega=1.07)
     >>> bool(res.converged), res.nit, np.round(res.x, 8)
-    (True, 9, array([0.5, 0.5, 0.5, 0.5]))
+    (True, 10, array([0.5, 0.5, 0.5, 0.5]))
     """
     solver = SOR(omega=omega, symmetric=symmetric, ordering=ordering,
                  divergence_factor=divergence_factor, tol=tol, max_iter=max_iter,

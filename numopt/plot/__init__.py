@@ -6,5 +6,6 @@ True
 """
 
 from .convergence import convergence
+from .tuning import chosen_omega, cumulative_cost  # noqa: F401
 
 __all__ = ["convergence"]

@@ -30,7 +30,9 @@ def laplacian_5point(grid):
     one_d = sp.diags_array([-np.ones(grid - 1), 2.0 * np.ones(grid), -np.ones(grid - 1)],
                            offsets=[-1, 0, 1])
     eye = sp.eye_array(grid)
-    return (sp.kron(eye, one_d) + sp.kron(one_d, eye)).tocsr()
+    matrix = (sp.kron(eye, one_d) + sp.kron(one_d, eye)).tocsr()
+    matrix.eliminate_zeros()
+    return matrix
 
 
 def shifted_laplacian_sequence(n_instances, variance="high", grid=10, seed=0):

@@ -3,12 +3,14 @@ r"""Cubic-regularized Newton (``cubic_newton``): ARC, Nesterov–Polyak and adap
 import math
 
 from ..core.registry import register
+from ..core.status import Status
 from ..core.validate import check_choice, check_positive, check_real
 from ..errors import InvalidProblemError
 from .base import SecondOrderSolver, norm
 from .subproblem import (
     CubicModel,
     arc_ratio,
+    below_rounding,
     check_subproblem,
     resolve_subproblem,
     rounding_accept,
@@ -21,7 +23,7 @@ ARC_WEIGHT0 = 2.0  # M0 = 2 sigma0 with sigma0 = 1 (Mishchenko's ARC code defaul
 ADAPTIVE_WEIGHT0 = 1.0  # M0 = 1, epfml/super-newton adaptive cubic Newton
 ADAPTIVE_FLOOR = 1e-5  # M <- max(M / 2, 1e-5) after an accepted step, ibid.
 WEIGHT_GROWTH = 2.0  # M <- 2 M after a rejected trial (gamma = 2 in ARC)
-ARC_SIGMA_MIN = 1e-8  # floor on sigma (CGT 2011 §7 use eps_mach; a floor this small keeps
+ARC_SIGMA_MIN = 1e-8  # floor on sigma (Mishchenko's code uses 1e-16; a floor of 1e-8 keeps
 # Newton-like local steps while a saddle reached with g = 0 is still escaped in < 40 trials)
 
 
@@ -42,7 +44,8 @@ class CubicNewton(SecondOrderSolver):
     * ``"arc"`` (default): adaptive cubic regularization (Cartis, Gould & Toint, Math.
       Program. 127, 2011, Alg. 2.1 with :math:`\sigma = M/2`):
       :math:`\rho = (f(x) - f(x+s)) / (-m(s))`; accept if :math:`\rho \ge \eta_1`;
-      if :math:`\rho > \eta_2`, :math:`\sigma \leftarrow \max(\min(\sigma, \|g(x+s)\|), 10^{-8})`;
+      if :math:`\rho > \eta_2`, :math:`\sigma \leftarrow \max(\min(\sigma/2, \|g(x+s)\|), 10^{-8})`
+      (Mishchenko's ARC code, konstmish/opt_methods);
       a rejected trial doubles :math:`\sigma`.
     * ``"fixed"``: Nesterov & Polyak (Math. Program. 108, 2006, eq. 2.6) with a user
       :math:`M \ge L_2` (the Hessian's Lipschitz constant); every step accepted.
@@ -141,6 +144,10 @@ class CubicNewton(SecondOrderSolver):
                                  factorizations=self._count(state, model, before))
                 return self._check_curvature(problem, new)
             weight = weight_next
+        if below_rounding(state.fun, value):
+            return self.failed(state, status=Status.STALLED, message=(
+                f"The model decrease is below the rounding of f (grad_norm "
+                f"{state.grad_norm:.2e})."), factorizations=self._count(state, model, before))
         return self.failed(state, factorizations=self._count(state, model, before), message=(
             f"{self.max_trials} cubic trials rejected (M reached {weight:.3g}); the derivatives "
             "may be inconsistent with the objective."))
@@ -148,7 +155,7 @@ class CubicNewton(SecondOrderSolver):
     def _decide(self, problem, state, x_new, fun_new, value, weight):
         """``(accepted, next weight)`` for one trial, by mode."""
         if self.mode == "fixed":
-            return math.isfinite(fun_new), weight
+            return True, weight  # no adaptivity: a non-finite point ends the run (NONFINITE)
         if self.mode == "adaptive":
             if math.isfinite(fun_new) and fun_new <= state.fun + value:
                 return True, max(weight / 2.0, ADAPTIVE_FLOOR)
@@ -159,7 +166,7 @@ class CubicNewton(SecondOrderSolver):
             rho = self.eta1
         if rho > self.eta2:
             grad_norm_new = norm(state.backend.xp, problem.grad(x_new))
-            return True, 2.0 * max(min(weight / 2.0, grad_norm_new), ARC_SIGMA_MIN)
+            return True, 2.0 * max(min(weight / 4.0, grad_norm_new), ARC_SIGMA_MIN)
         if rho >= self.eta1:
             return True, weight
         return False, weight * WEIGHT_GROWTH

@@ -125,7 +125,7 @@ class DampedNewton(SecondOrderSolver):
         if self.schedule == "armijo":
             return self._armijo(problem, state, newton, decrement, fields)
         if self.schedule == "greedy":
-            alpha = _exact_step(lambda a: problem.fun(state.x - a * newton))
+            alpha = _exact_step(lambda a: problem.fun(state.x - float(a) * newton))
         else:
             alpha = self._explicit_step(decrement)
         return self.moved(problem, state, state.x - alpha * newton, alpha=alpha, **fields)

@@ -141,7 +141,8 @@ class GradRegNewton(SecondOrderSolver):
         flat = abs(state.fun - fun_new) <= ROUNDING * abs(state.fun)
         r = norm(xp, s)
         if self.rule == "mishchenko":
-            decrease = flat or fun_new <= state.fun - 2.0 / 3.0 * reg * r ** 2
+            decrease = (fun_new <= state.fun - 2.0 / 3.0 * reg * r ** 2
+                        or (flat and g_new_norm < state.grad_norm))
             return decrease and g_new_norm <= 2.0 * reg * r, constant
         if self.rule == "super_universal":
             ok = -float(xp.vecdot(g_new, s)) >= g_new_norm ** 2 / (4.0 * reg)

@@ -3,13 +3,15 @@ r"""Lazy-Hessian Newton (``lazy_newton``): one Hessian factorization per ``updat
 import math
 
 from ..core.registry import register
+from ..core.status import Status
 from ..core.validate import check_choice, check_int, check_positive
 from .base import SecondOrderSolver
 from .cubic import cubic_step_eigen, model_decrease_eigen
 from .linalg import EigenModel
-from .subproblem import rounding_accept
+from .subproblem import below_rounding, rounding_accept
 
 REGULARIZATIONS = ("cubic", "quadratic")
+ADAPT = ("step", "phase")
 DEFAULT_PERIOD_CAP = 100  # update_every = min(d, 100) (ALGORITHMS §1.4; theory: m = d)
 LAZY_WEIGHT0 = 1.0  # M0 of the adaptive phases (as adaptive cubic Newton, super-newton)
 LAZY_WEIGHT_FLOOR = 1e-5  # M <- max(M / 2, 1e-5) after a clean phase
@@ -74,8 +76,9 @@ class LazyNewton(SecondOrderSolver):
     name = "lazy_newton"
 
     def __init__(self, *, update_every=None, regularization="cubic", cubic_weight=LAZY_WEIGHT0,
-                 curvature_tol=None, **kwargs):
+                 curvature_tol=None, adapt="step", **kwargs):
         super().__init__(**kwargs)
+        self.adapt = check_choice("adapt", adapt, ADAPT)
         self.update_every = check_int("update_every", update_every, low=1, allow_none=True)
         self.regularization = check_choice("regularization", regularization, REGULARIZATIONS)
         self.cubic_weight = check_positive("cubic_weight", cubic_weight)
@@ -105,12 +108,20 @@ class LazyNewton(SecondOrderSolver):
                 if math.isfinite(fun_new) and (fun_new <= current.fun + value or rounding_accept(
                         current.fun, value, _grad_norm(problem, x_new, state), current.grad_norm)):
                     return self._advance(problem, current, x_new, fun_new, weight, restarts)
+            if current.phase_step > 0 and self.adapt == "step":
+                current = self._snapshot(problem, current)  # refresh the stale Hessian here
+                restarts += 1
+                continue
             weight *= WEIGHT_GROWTH
-            if current.phase_step > 0:  # restart the phase from the snapshot
+            if current.phase_step > 0:  # adapt="phase": restart the phase from the snapshot
                 current = current.replace(x=current.z_x, fun=current.z_fun, grad=current.z_grad,
                                           grad_norm=current.z_grad_norm, phase_step=0)
                 restarts += 1
-        return self.failed(state, restarts=restarts, message=(
+        if value is not None and below_rounding(current.fun, value):
+            return self.failed(current, status=Status.STALLED, restarts=restarts, message=(
+                f"The model decrease is below the rounding of f (grad_norm "
+                f"{current.grad_norm:.2e})."))
+        return self.failed(current, restarts=restarts, message=(
             f"{self.max_trials} lazy steps rejected in a row (M reached {weight:.3g}); the "
             "derivatives may be inconsistent with the objective."))
 
@@ -134,8 +145,10 @@ class LazyNewton(SecondOrderSolver):
         if getattr(new, "stop", None) is not None:
             return new
         stale_at_end = (new.grad_norm <= self.tol and self.regularization == "cubic")
+        if self.adapt == "step":
+            new = new.replace(weight=max(weight / 2.0, LAZY_WEIGHT_FLOOR))
         if phase_step >= state.period or stale_at_end:
-            if phase_step >= state.period:
+            if phase_step >= state.period and self.adapt == "phase":
                 new = new.replace(weight=max(weight / 2.0, LAZY_WEIGHT_FLOOR))
             return self._snapshot(problem, new)
         return new

@@ -153,7 +153,8 @@ class EigenModel:
     >>> model.eigenvalues
     array([1., 3.])
     >>> g = np.array([1.0, 0.0])
-    >>> bool(np.allclose(model.shifted_step(g, 1.0), -np.linalg.solve(np.eye(2) * 3 + [[0, 1], [1, 0]], g)))
+    >>> H1 = np.array([[3.0, 1.0], [1.0, 3.0]])  # H + 1 I
+    >>> bool(np.allclose(model.shifted_step(g, 1.0), -np.linalg.solve(H1, g)))
     True
     """
 

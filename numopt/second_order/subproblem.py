@@ -16,6 +16,7 @@ from .krylov import cubic_step_krylov, min_eigenpair
 from .linalg import EigenModel, dense_hessian
 
 SUBPROBLEMS = ("auto", "eigen", "cholesky", "krylov")
+ROUNDING = 10.0 * float(np.finfo(float).eps)  # relative size of f differences lost in rounding
 LANCZOS_SEED = 0  # seed of the Lanczos start vector of the smallest-eigenpair estimate
 
 
@@ -134,5 +135,9 @@ def arc_ratio(fun, fun_new, model_value):
 def rounding_accept(fun, model_value, grad_norm_new, grad_norm):
     """Accept a step whose predicted decrease is below rounding when it reduces the gradient
     (Cartis, Gould & Toint 2011 pitfall; ALGORITHMS §1.2)."""
-    return (abs(model_value) <= 10.0 * np.finfo(float).eps * abs(fun)
-            and grad_norm_new < grad_norm)
+    return below_rounding(fun, model_value) and grad_norm_new < grad_norm
+
+
+def below_rounding(fun, model_value):
+    """True when the predicted change ``model_value`` is below the rounding of ``f``."""
+    return abs(model_value) <= ROUNDING * abs(fun)

@@ -4,6 +4,7 @@ Each family adds its classes here; ``numopt.minimize(method=name)`` reaches them
 through the registry.
 """
 
+from ..constrained import AlmSketch  # noqa: F401
 from ..coordinate.bcd import BCD as BCD
 from ..second_order import CubicNewton, DampedNewton, GradRegNewton, LazyNewton  # noqa: F401
 from ..zeroth import ZOAccelerated, ZOFrankWolfe, ZOGradientDescent, ZOPerturbed  # noqa: F401

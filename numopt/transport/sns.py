@@ -38,7 +38,9 @@ class SinkhornNewtonSparse(TransportSolver):
        ``k`` largest plan entries (the sparsification of Sec. 4), solved by Jacobi-PCG;
        :math:`\alpha` by Armijo backtracking on ``D``, switching to "the marginal error
        decreases" once the predicted increase is below ``10·eps·|D|`` (floating-point
-       stall). Two slow steps in a row (error cut by < 2x) double ``k``.
+       stall). Two slow steps in a row (error cut by < 2x) double ``k``. A rejected Newton
+       step away from machine precision is replaced by one Sinkhorn iteration (history
+       phase ``"sinkhorn"``), after which Newton resumes.
 
     Parameters
     ----------
@@ -133,14 +135,15 @@ class SinkhornNewtonSparse(TransportSolver):
                 "breakdown)" if breakdown else f"(slope {slope:.3e})") + "; raise density.")
         merit = state.merit or slope < MERIT_SWITCH * np.finfo(float).eps * abs(state.dual)
         trial = self._line_search(problem, state, d, slope, merit)
-        if trial is None and not merit:
-            merit = True
-            trial = self._line_search(problem, state, d, slope, merit)
+        if trial is None and merit:
+            return state.replace(nit=nit, stop=Status.STALLED, message=(
+                "No Newton step improves the marginal error any more (now "
+                f"{state.marginal_error:.3e}): floating-point accuracy is reached."))
         if trial is None:
-            status = Status.STALLED if merit else Status.LINE_SEARCH_FAILED
-            return state.replace(nit=nit, stop=status, message=(
-                f"No Newton step along the direction improves the dual objective or the "
-                f"marginal error (now {state.marginal_error:.3e})."))
+            # far from the optimum a Newton step can be rejected (tiny plan entries make the
+            # sparse system ill-conditioned); a Sinkhorn iteration always increases the dual
+            return self.sinkhorn.step(problem, state.replace(lse=None, P=None, slow=0,
+                                                             phase="sinkhorn"))
         alpha, values = trial
         slow = state.slow + 1 if values["marginal_error"] > SLOW_RATIO * state.marginal_error else 0
         kept = state.kept

@@ -5,8 +5,8 @@ import math
 
 from ..core.registry import register
 from ..core.solver import State
-from ..core.validate import check_int, check_positive
 from ..core.status import Status
+from ..core.validate import check_int, check_positive
 from .base import ZerothOrderSolver, nonfinite_stop
 
 SMOOTHING_FACTOR = 1e-3  # default gamma = 1e-3 max(1, ||x0||_inf) (pass smoothing=eps/(2M))
@@ -38,7 +38,8 @@ class ZOAccelerated(ZerothOrderSolver):
     :math:`O(d^{1/4} M R/\epsilon)` iterations and :math:`O(d M^2 R^2/\epsilon^2)` queries.
     The momentum restarts (``A = 0``, ``u = x``) whenever f increases (function-value
     restart, O'Donoghue & Candès 2015, arXiv 1204.3982, §3.2), which also gives the
-    restarts that strongly convex f needs. M is estimated at x0 by :math:`\|\hat g(x_0)\|` unless given (1 if that is 0). Each
+    restarts that strongly convex f needs. M is estimated at x0 by
+    :math:`\|\hat g(x_0)\|` unless given (1 if that is 0). Each
     iteration also queries :math:`f(x_{k+1})` (counted). The run succeeds when the window
     average of :math:`\|\hat g\|` (an estimate of :math:`\|\nabla f_\gamma\|`) is
     ``<= tol``, and ends with ``STALLED`` when the best f improves by at most

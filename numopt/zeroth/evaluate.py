@@ -18,9 +18,9 @@ class Evaluator:
         array when ``batched=True``.
     executor : concurrent.futures.Executor, optional
         Runs the queries of one call in parallel (``executor.map``); a
-        ``dask.distributed.Client(...).get_executor()`` works too. A batched ``f`` gets one
-        ``1 x d`` block per task. The values come back in order, so results are identical
-        with or without an executor.
+        ``dask.distributed.Client(...).get_executor()`` works too. The values come back in
+        order, so results are identical with or without an executor. A batched ``f`` gets one
+        ``1 x d`` block per task (identical up to how ``f`` itself rounds on blocks).
     batched : bool, default False
         ``f`` takes the whole ``k x d`` array and returns ``k`` values.
     counts : dict, optional
@@ -67,7 +67,8 @@ class Evaluator:
         if self.batched:
             blocks = [X[i:i + 1].copy() for i in range(k)] if self.executor else [X]
             parts = self._map(self.f, blocks)
-            values = np.concatenate([_as_values(p, len(b)) for p, b in zip(parts, blocks)])
+            values = np.concatenate([_as_values(part, len(block))
+                                     for part, block in zip(parts, blocks, strict=True)])
         else:
             values = np.array([_as_scalar(v) for v in self._map(self.f, list(X.copy()))],
                               dtype=np.float64)

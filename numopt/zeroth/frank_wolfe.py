@@ -9,7 +9,7 @@ from ..core.registry import register
 from ..core.solver import State
 from ..errors import InvalidProblemError
 from .base import ZerothOrderSolver, nonfinite_stop, require_option
-from .estimators import default_mu, estimate
+from .estimators import RANDOM_ESTIMATORS, default_mu, estimate
 from .lmo import as_lmo
 
 SCHEDULE_SHIFT = 8.0  # t + 8 in every schedule of Sahu et al. (ALGORITHMS.md §6.4)
@@ -38,7 +38,9 @@ class ZOFrankWolfe(ZerothOrderSolver):
     above the cancellation-safe :func:`default_mu`, and a fixed ``mu`` replaces the schedule.
     The primal gap decays as :math:`O(d^{1/3}/T^{1/3})` for convex smooth f (the paper's
     Theorem 3.4, RDSA). ``grad_norm`` is the window average of the Frank–Wolfe gap
-    :math:`\langle d_t, x_t - v_t\rangle`; the run stops when it is ``<= tol``, and the
+    :math:`\langle d_t, x_t - \mathrm{LMO}(d_t)\rangle` (with :math:`g_t` in place of
+    :math:`d_t` for the accurate coordinate-wise estimators; the average :math:`d_t` of
+    zig-zagging estimates underestimates the gap); the run stops when it is ``<= tol``, and the
     result's ``grad_norm`` is the gap of a final coordinate estimate (2d queries).
     Every iteration also queries :math:`f(x_t)` when the estimator did not (counted).
 
@@ -104,7 +106,8 @@ class ZOFrankWolfe(ZerothOrderSolver):
         est, fx = self.estimate_at(problem, x_new, state.rng, t + 1)
         rho = self.averaging(t + 1, x.shape[0])
         direction = (1.0 - rho) * direction + rho * est.grad
-        gaps = (*state.gaps, self.gap(direction, x_new))[-self.window:]
+        gaps = (*state.gaps, self.gap(self.gap_direction(est.grad, direction), x_new))
+        gaps = gaps[-self.window:]
         return state.replace(x=x_new, fun=fx, grad=est.grad, direction=direction,
                              grad_norm=sum(gaps) / len(gaps), gaps=gaps, nit=t + 1)
 
@@ -137,6 +140,11 @@ class ZOFrankWolfe(ZerothOrderSolver):
         else:
             scale = (1.0 + d / self.num_dirs) ** (1.0 / 3.0)
         return min(1.0, AVERAGING_NUMERATOR / (scale * base))
+
+    def gap_direction(self, grad, direction):
+        """The direction the stopping gap uses: the estimate itself for the deterministic
+        (coordinate-wise) estimators, the averaged direction for the random ones."""
+        return direction if self.estimator in RANDOM_ESTIMATORS else grad
 
     def gap(self, direction, x):
         """Frank–Wolfe gap :math:`\\langle d, x - \\mathrm{LMO}(d)\\rangle` (>= 0)."""

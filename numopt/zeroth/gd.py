@@ -2,17 +2,22 @@
 
 import math
 
+import numpy as np
+
 from ..core.linesearch import Armijo
 from ..core.registry import register
 from ..core.solver import State
 from ..core.status import Status
-from ..core.validate import check_positive, check_real
+from ..core.validate import check_choice, check_positive, check_real
+from ..errors import InvalidProblemError
 from .base import ZerothOrderSolver, nonfinite_stop
 from .estimators import RANDOM_ESTIMATORS
 
 STEP_GROWTH = 2.0  # next first trial = growth * last accepted step (as numopt's "gd")
 ZO_MAX_BACKTRACKS = 30  # 0.5**30 ~ 1e-9: each probe is a query, so stop earlier than Armijo's 60
 MAX_FAILURES = 3  # consecutive failed searches (estimate not a descent direction) before stopping
+CURVATURE_SKIP = 1e-10  # skip BFGS updates with s'y <= 1e-10 |s||y| (Nocedal & Wright, §6.1)
+METRICS = ("identity", "bfgs")
 
 
 @register
@@ -42,6 +47,12 @@ class ZOGradientDescent(ZerothOrderSolver):
         First trial step of the backtracking.
     c1 : float, default 1e-4
         Armijo constant.
+    metric : {"identity", "bfgs"}, default "identity"
+        ``"bfgs"`` preconditions the step with a BFGS inverse-Hessian approximation built
+        from successive estimates, :math:`x_{k+1} = x_k - h_k H_k \hat g_k` (first trial
+        step 1; a failed search restarts :math:`H_k = I`): finite-difference quasi-Newton,
+        competitive with model-based derivative-free methods on smooth problems (Berahas,
+        Byrd & Nocedal 2019). Needs ``estimator="forward"`` or ``"coordinate"``.
     estimator, num_dirs, mu, seed, executor, batched, jvp, window, **kwargs
         See :class:`numopt.zeroth.base.ZerothOrderSolver` (default estimator ``"gaussian"``).
 
@@ -53,7 +64,8 @@ class ZOGradientDescent(ZerothOrderSolver):
     References
     ----------
     Nesterov & Spokoiny, "Random gradient-free minimization of convex functions", Found.
-    Comput. Math. 17 (2017) 527-566.
+    Comput. Math. 17 (2017) 527-566. Berahas, Byrd & Nocedal, "Derivative-free optimization
+    of noisy functions via quasi-Newton methods", SIAM J. Optim. 29 (2019), arXiv 1803.10173.
 
     Examples
     --------
@@ -67,13 +79,20 @@ class ZOGradientDescent(ZerothOrderSolver):
 
     name = "zo_gd"
 
-    def __init__(self, *, step=None, initial_step=1.0, c1=1e-4, **kwargs):
+    def __init__(self, *, step=None, initial_step=1.0, c1=1e-4, metric="identity", **kwargs):
         super().__init__(**kwargs)
+        self.metric = check_choice("metric", metric, METRICS)
+        if self.metric == "bfgs" and self.estimator not in ("forward", "coordinate"):
+            raise InvalidProblemError(
+                f"metric='bfgs' needs accurate gradient differences: use estimator='forward' "
+                f"or 'coordinate' (got {self.estimator!r}), or metric='identity'."
+            )
         self.fixed_step = check_positive("step", step, allow_none=True)
         self.initial_step = check_positive("initial_step", initial_step)
         self.line_search = Armijo(c1=check_real("c1", c1, low=0.0, high=1.0, low_open=True,
                                                 high_open=True), max_steps=ZO_MAX_BACKTRACKS)
         self.max_failures = MAX_FAILURES if self.estimator in RANDOM_ESTIMATORS else 1
+        self.max_failures += self.metric == "bfgs"  # the first failure restarts the metric
 
     def init(self, problem, x0):
         x, backend, rng = self.begin(problem, x0)
@@ -82,38 +101,63 @@ class ZOGradientDescent(ZerothOrderSolver):
         norms, grad_norm = self.window_norm((), est.norm_sq)
         return State(x=x, fun=fx, grad=est.grad, grad_norm=grad_norm, norms=norms, nit=0,
                      step=self.initial_step / STEP_GROWTH, failures=0, rng=rng,
-                     backend=backend, slope=-est.norm_sq)
+                     backend=backend, slope=-est.norm_sq, inverse=None)
 
     def step(self, problem, state):
         x, g = state.x, state.grad
         if not all(map(math.isfinite, g)):
             return nonfinite_stop(state, "the gradient estimate")
         x_new, f_new, step, failures = self.move(problem, state)
+        inverse = state.inverse
         if x_new is None:
             if failures >= self.max_failures:
                 return state.replace(nit=state.nit + 1, stop=Status.LINE_SEARCH_FAILED,
                                      message=f"{failures} backtracking searches in a row found "
                                              "no decrease along the estimate; raise mu if f "
                                              "is noisy.")
-            x_new, f_new = x, state.fun
+            x_new, f_new, inverse = x, state.fun, None  # a failed BFGS step restarts the metric
         est = self.estimate(problem, x_new, state.rng, fx=f_new)
+        if not math.isfinite(est.norm_sq):
+            return nonfinite_stop(state, "the gradient estimate at the new iterate")
+        if self.metric == "bfgs" and x_new is not x:
+            inverse = bfgs_update(inverse, x_new - x, est.grad - g)
         norms, grad_norm = self.window_norm(state.norms, est.norm_sq)
         return state.replace(x=x_new, fun=f_new, grad=est.grad, grad_norm=grad_norm,
                              norms=norms, nit=state.nit + 1, step=step, failures=failures,
-                             slope=-est.norm_sq)
+                             slope=-est.norm_sq, inverse=inverse)
 
     def move(self, problem, state):
         """``(x, f, step, failures)`` after the step; ``x`` None when the search failed."""
         x, g = state.x, state.grad
         evaluate = self.evaluator(problem)
+        if state.inverse is None:
+            direction, slope, first = -g, state.slope, state.step * STEP_GROWTH
+        else:
+            direction = -(state.inverse @ g)
+            slope, first = float(g @ direction), 1.0
         if self.fixed_step is not None:
-            x_new = x - self.fixed_step * g
+            x_new = x + self.fixed_step * direction
             return x_new, evaluate.one(x_new), self.fixed_step, 0
-        t, value = self.line_search.search(lambda t: evaluate.one(x - t * g), state.fun,
-                                           state.slope, state.step * STEP_GROWTH)
+        t, value = self.line_search.search(lambda t: evaluate.one(x + t * direction),
+                                           state.fun, slope, first)
         if t is None:
             return None, None, state.step / STEP_GROWTH, state.failures + 1
-        return x - t * g, value, t, 0
+        return x + t * direction, value, t, 0
 
     def record(self, state):
         return dict(super().record(state), step=state.step)
+
+
+def bfgs_update(inverse, s, y):
+    r"""BFGS update of the inverse Hessian approximation (Nocedal & Wright 2006, eq. 6.17;
+    the first update scales the identity by :math:`s^Ty/y^Ty`, eq. 6.20). Skipped (the
+    matrix is returned unchanged) when :math:`s^Ty \le 10^{-10}\|s\|\|y\|`."""
+    sy = float(s @ y)
+    if not sy > CURVATURE_SKIP * np.linalg.norm(s) * np.linalg.norm(y):
+        return inverse
+    if inverse is None:
+        inverse = np.eye(s.size) * (sy / float(y @ y))
+    rho = 1.0 / sy
+    Hy = inverse @ y
+    return (inverse - rho * (np.outer(s, Hy) + np.outer(Hy, s))
+            + (rho * rho * float(y @ Hy) + rho) * np.outer(s, s))

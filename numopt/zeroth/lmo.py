@@ -154,16 +154,20 @@ class Box(LinearMinimizationOracle):
             raise InvalidProblemError("Box needs lower <= upper in every coordinate.")
 
     def __call__(self, g):
-        if g.shape != self.lower.shape:
-            raise InvalidProblemError(
-                f"Box has dimension {self.lower.size} but the problem has {g.size}."
-            )
+        self._check_dim(g)
         return np.where(g > 0, self.lower, self.upper)
 
     def contains(self, x):
+        self._check_dim(x)
         slack = FEASIBILITY_TOL * np.maximum(1.0, np.abs(self.upper - self.lower))
-        return bool(x.shape == self.lower.shape and np.all(x >= self.lower - slack)
-                    and np.all(x <= self.upper + slack))
+        return bool(np.all(x >= self.lower - slack) and np.all(x <= self.upper + slack))
+
+    def _check_dim(self, v):
+        if v.shape != self.lower.shape:
+            raise InvalidProblemError(
+                f"Box has dimension {self.lower.size} but the problem has {v.size}; give "
+                "lower and upper one entry per variable."
+            )
 
     def center(self, dim=None):
         return 0.5 * (self.lower + self.upper)
@@ -197,7 +201,7 @@ class NuclearBall(LinearMinimizationOracle):
         self.shape = tuple(check_int("shape", n, low=1) for n in shape)
 
     def __call__(self, g):
-        G = np.reshape(g, self.shape)
+        G = self._matrix(g)
         if min(self.shape) <= 2:
             U, _, Vt = np.linalg.svd(G, full_matrices=False)
             u, v = U[:, 0], Vt[0]
@@ -209,11 +213,19 @@ class NuclearBall(LinearMinimizationOracle):
         return (-self.radius * np.outer(u, v)).ravel()
 
     def contains(self, x):
-        norm = np.linalg.norm(np.reshape(x, self.shape), ord="nuc")
+        norm = np.linalg.norm(self._matrix(x), ord="nuc")
         return bool(norm <= self.radius * (1 + FEASIBILITY_TOL))
 
     def center(self, dim=None):
         return np.zeros(self.shape[0] * self.shape[1])
+
+    def _matrix(self, v):
+        if v.size != self.shape[0] * self.shape[1]:
+            raise InvalidProblemError(
+                f"NuclearBall of shape {self.shape} needs vectors of length "
+                f"{self.shape[0] * self.shape[1]}, got {v.size}."
+            )
+        return np.reshape(v, self.shape)
 
 
 SETS = {"simplex": Simplex, "l1": L1Ball, "l2": L2Ball}

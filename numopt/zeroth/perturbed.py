@@ -33,7 +33,8 @@ class ZOPerturbed(ZOGradientDescent):
     check: the curvature along the drift :math:`v` of the attempt,
     :math:`(f(a + h v) - 2 f(a) + f(a - h v))/h^2` (two queries), must exceed
     ``-curvature_tol``; if not, the iterate moves to the lower of :math:`a \pm r v` and descent
-    goes on. The result reports ``min_curvature`` and ``escapes``.
+    goes on. The result reports ``escapes``, ``curvature_probes`` (every probe) and
+    ``min_curvature`` (the final probe; NaN when the run ended before one).
 
     Deviation from the paper, on purpose: Ren et al. perturb every iteration; with a fixed
     radius that keeps :math:`\|\nabla f\|` near :math:`r\sqrt{\eta L}` and the run could never
@@ -82,7 +83,7 @@ class ZOPerturbed(ZOGradientDescent):
         self.curvature_tol = check_real("curvature_tol", curvature_tol, low=0.0)
 
     def init(self, problem, x0):
-        return super().init(problem, x0).replace(escape=None, escapes=0, curvature=math.nan,
+        return super().init(problem, x0).replace(escape=None, escapes=0, probes=(),
                                                  second_order=False)
 
     def converged(self, state):
@@ -127,7 +128,8 @@ class ZOPerturbed(ZOGradientDescent):
         curvature = (f_plus - 2.0 * f_anchor + f_minus) / h ** 2
         if curvature >= -self.curvature_tol:
             est = self.estimate(problem, anchor, state.rng, fx=f_anchor)
-            return state.replace(x=anchor, fun=f_anchor, grad=est.grad, curvature=curvature,
+            return state.replace(x=anchor, fun=f_anchor, grad=est.grad,
+                                 probes=(*state.probes, curvature),
                                  escape=None, second_order=True,
                                  message=f"Second-order check passed (curvature {curvature:.2e} "
                                          f"along the last escape direction).")
@@ -137,7 +139,8 @@ class ZOPerturbed(ZOGradientDescent):
         est = self.estimate(problem, x, state.rng, fx=fx)
         norms, grad_norm = self.window_norm((), est.norm_sq)
         return state.replace(x=x, fun=fx, grad=est.grad, grad_norm=grad_norm, norms=norms,
-                             slope=-est.norm_sq, curvature=curvature, escape=None, failures=0,
+                             slope=-est.norm_sq, probes=(*state.probes, curvature), escape=None,
+                             failures=0,
                              escapes=state.escapes + 1)
 
     def record(self, state):
@@ -145,5 +148,6 @@ class ZOPerturbed(ZOGradientDescent):
 
     def result(self, problem, state, status, history, elapsed):
         res = super().result(problem, state, status, history, elapsed)
-        res["min_curvature"], res["escapes"] = float(state.curvature), int(state.escapes)
+        res["min_curvature"] = state.probes[-1] if state.probes else math.nan
+        res["curvature_probes"], res["escapes"] = np.array(state.probes), int(state.escapes)
         return res

@@ -1,0 +1,80 @@
+"""Sinkhorn–Newton–Sparse: the paper's random-assignment case (issue 4 acceptance), kept-entry
+growth, the merit switch, and agreement with long log-domain Sinkhorn runs."""
+
+import numpy as np
+import pytest
+
+from numopt.transport import sinkhorn
+
+
+def random_assignment(n, seed=0):
+    C = np.random.default_rng(seed).random((n, n))
+    a = np.full(n, 1 / n)
+    return a, C
+
+
+@pytest.fixture(scope="module")
+def sns_500():
+    a, C = random_assignment(500)
+    return sinkhorn(a, a, C, 1 / 1200, method="sns", tol=1e-12)
+
+
+def test_random_assignment_acceptance_iterations(sns_500):
+    """ALGORITHMS.md NUM-SNS-4: <= 1e-12 in <= 20 Newton steps after a 20-step warm-up."""
+    res = sns_500
+    assert res.success, res.message
+    assert res.marginal_error <= 1e-12
+    assert res.nit_sinkhorn == 20 and res.nit_newton <= 20
+    newton = res.history["marginal_error"][res.history["phase"] == "newton"]
+    assert newton.size == res.nit_newton and newton[-1] <= 1e-12
+    # super-linear at the end: the last step gains at least three orders of magnitude
+    assert newton[-1] <= 1e-3 * newton[-2]
+
+
+@pytest.mark.slow
+def test_random_assignment_plan_matches_long_log_sinkhorn(sns_500):
+    a, C = random_assignment(500)
+    ref = sinkhorn(a, a, C, 1 / 1200, method="sinkhorn_log", tol=1e-13, max_iter=200_000)
+    assert ref.success, ref.message
+    np.testing.assert_allclose(sns_500.plan, ref.plan, atol=1e-9, rtol=0)
+
+
+def test_small_random_assignment_plan_matches_long_log_sinkhorn():
+    """Fast stand-in for the slow n = 500 comparison (same structure, n = 80, reg = 1/300)."""
+    a, C = random_assignment(80, seed=3)
+    res = sinkhorn(a, a, C, 1 / 300, method="sns", tol=1e-13)
+    ref = sinkhorn(a, a, C, 1 / 300, method="sinkhorn_log", tol=1e-13, max_iter=200_000)
+    assert res.success and ref.success, (res.message, ref.message)
+    assert res.nit < ref.nit / 10
+    np.testing.assert_allclose(res.plan, ref.plan, atol=1e-9, rtol=0)
+    assert res.cost == pytest.approx(ref.cost, rel=1e-9)
+
+
+def test_too_few_kept_entries_grow_and_still_converge():
+    a, C = random_assignment(200, seed=1)
+    res = sinkhorn(a, a, C, 1 / 800, method="sns", tol=1e-12, density=1 / 200)
+    assert res.success, res.message
+    kept = res.history["kept"][res.history["phase"] == "newton"]
+    assert kept[0] == 200 and kept[-1] > kept[0] and res.kept == kept[-1]
+    assert np.all(np.diff(kept) >= 0)
+
+
+def test_machine_precision_stops_honestly():
+    a, C = random_assignment(100, seed=2)
+    res = sinkhorn(a, a, C, 1 / 500, method="sns", tol=1e-17, max_iter=200)
+    assert not res.success
+    assert res.marginal_error <= 1e-13  # reached machine accuracy before stopping
+    assert "floating-point" in res.message or "Maximum" in res.message
+
+
+def test_rectangular_sns_with_zero_bins():
+    rng = np.random.default_rng(4)
+    a, b = rng.random(90), rng.random(40)
+    a[::7] = 0.0
+    b[5] = 0.0
+    a, b = a / a.sum(), b / b.sum()
+    M = rng.random((90, 40))
+    res = sinkhorn(a, b, M, 1 / 500, tol=1e-12)
+    assert res.success and res.nit_newton >= 1
+    np.testing.assert_allclose(res.plan.sum(1), a, atol=1e-12)
+    np.testing.assert_allclose(res.plan.sum(0), b, atol=1e-12)
