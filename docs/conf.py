@@ -49,6 +49,7 @@ version = ".".join(release.split(".")[:2])
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
+    "sphinx.ext.githubpages",  # .nojekyll: GitHub Pages would drop the _generated/ pages
     "sphinx.ext.mathjax",
     "sphinx.ext.viewcode",
     "numpydoc",

@@ -53,4 +53,4 @@ CASES["zo_gd"] = ContractCase(tol=1e-6)  # forward-difference estimates: |grad| 
 CASES["zo_perturbed"] = ContractCase(tol=1e-6)  # 2m-point estimates, as zo_gd
 CASES["zo_accelerated"] = ContractCase(options={"smoothing": 0.1}, tol=1e-6)  # L_gamma ~ 1/gamma
 CASES["zo_frank_wolfe"] = ContractCase(problem=lambda: no.problems.LeastSquares(least_squares_problem().A, 3 * least_squares_problem().b, l2=0.5), options={"constraint": no.zeroth.L2Ball(1.2), "estimator": "coordinate"}, tol=1e-2)  # noqa: E501  optimum on the boundary: FW gap ~1/t
-CASES["alm_sketch"] = ContractCase(problem=lambda: no.problems.constrained.collection()["HS42"]())  # equality-constrained (HS42)
+CASES["alm_sketch"] = ContractCase(problem=lambda: no.problems.constrained.collection()["HS42"]())

@@ -50,9 +50,9 @@ def test_dense_sketch_step_is_sketch_and_project(sketch):
     x0 = np.random.default_rng(4).standard_normal(A.shape[1])
     x, r = x0.copy(), A @ x0 - b
     if sketch == "gaussian":
-        kernels.gaussian_sweep(*csr_arrays(A), 1, 0.0, 7, x, r)
+        kernels.gaussian_sweep(*csr_arrays(A), 1, 0.0, np.random.default_rng(7), x, r)
     else:
-        kernels.count_sketch_sweep(*csr_arrays(A), 5, 1, 0.0, 7, x, r)
+        kernels.count_sketch_sweep(*csr_arrays(A), 5, 1, 0.0, np.random.default_rng(7), x, r)
     np.testing.assert_allclose(r, A @ x - b, atol=1e-10)
     assert abs((x - x0) @ (x - x_star)) <= 1e-10 * np.linalg.norm(x0 - x_star) ** 2
     assert np.linalg.norm(x - x0) > 0

@@ -167,3 +167,10 @@ def test_module_is_callable_and_exposes_factories():
     assert callable(no.problems.library)
     assert no.problems.library.extended_rosenbrock is lib.extended_rosenbrock
     assert "SumOfSquares(name='wood'" in repr(lib.wood()) and "f_star=0" in repr(lib.wood())
+
+
+def test_root_finder_refuses_to_return_a_non_root():
+    from numopt.problems.library._base import newton_root
+
+    with pytest.raises(RuntimeError, match="x_star is unknown"):
+        newton_root(lambda x: x * x + 1.0, lambda x: np.diag(2.0 * x), np.ones(2), steps=5)

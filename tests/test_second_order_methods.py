@@ -291,3 +291,20 @@ def test_sparse_hessian_is_densified():
     assert sp.issparse(p.hess(np.zeros(20)))
     res = no.minimize(p, np.zeros(20), method="cubic_newton")
     assert res.success
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("method,options", [
+    ("damped_newton", {}), ("cubic_newton", {}), ("cubic_newton", {"subproblem": "krylov"}),
+    ("grad_reg_newton", {}), ("lazy_newton", {}),
+])
+def test_cupy_backend_matches_numpy(method, options):
+    cp = pytest.importorskip("cupy")
+    if not no.backend.cupy_status()[0]:
+        pytest.skip("no CUDA device")
+    host = logistic(d=40, l2=1e-2)
+    device = no.problems.LogisticRegression(cp.asarray(host.A), cp.asarray(host.y), l2=1e-2)
+    res = no.minimize(device, cp.zeros(40), method=method, **options)
+    ref = no.minimize(host, np.zeros(40), method=method, **options)
+    assert res.success and res.backend == "cupy"
+    np.testing.assert_allclose(cp.asnumpy(res.x), ref.x, atol=1e-7)

@@ -40,10 +40,10 @@ def test_random_assignment_plan_matches_long_log_sinkhorn(sns_500):
 
 
 def test_small_random_assignment_plan_matches_long_log_sinkhorn():
-    """Fast stand-in for the slow n = 500 comparison (same structure, n = 80, reg = 1/300)."""
+    """Fast stand-in for the slow n = 500 comparison (same structure, n = 80, reg = 1/200)."""
     a, C = random_assignment(80, seed=3)
-    res = sinkhorn(a, a, C, 1 / 300, method="sns", tol=1e-13)
-    ref = sinkhorn(a, a, C, 1 / 300, method="sinkhorn_log", tol=1e-13, max_iter=200_000)
+    res = sinkhorn(a, a, C, 1 / 200, method="sns", tol=1e-12)
+    ref = sinkhorn(a, a, C, 1 / 200, method="sinkhorn_log", tol=1e-12, max_iter=20_000)
     assert res.success and ref.success, (res.message, ref.message)
     assert res.nit < ref.nit / 10
     np.testing.assert_allclose(res.plan, ref.plan, atol=1e-9, rtol=0)

@@ -24,7 +24,10 @@ defines (see :mod:`numopt.bench.common` for the types):
 #: benchmark name -> module path; ``numopt bench --only NAME`` selects one
 BENCHMARKS = {
     "baseline": "numopt.bench.baseline",
+    "coordinate": "numopt.bench.coordinate",
     "second_order": "numopt.bench.second_order",
     "zeroth": "numopt.bench.zeroth",
     "linear": "numopt.bench.linear",
+    "constrained": "numopt.bench.constrained",
+    "transport": "numopt.bench.transport",
 }

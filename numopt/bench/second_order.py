@@ -36,8 +36,8 @@ ROSENBROCK_STARTS = 5
 
 def cases(quick):
     """(a) logistic + breast_cancer, (b) classic library, (c) lazy update periods."""
-    out = [Case("second_order", f"logistic d={d} l2={l2:g}", {"kind": "logistic", "d": d,
-                                                              "l2": l2}) for d, l2 in LOGISTIC[quick]]
+    out = [Case("second_order", f"logistic d={d} l2={l2:g}",
+                {"kind": "logistic", "d": d, "l2": l2}) for d, l2 in LOGISTIC[quick]]
     out.append(Case("second_order", "breast_cancer l2=1e-3", {"kind": "dataset"}))
     from ..problems.library import FACTORIES, SADDLES
 
@@ -116,6 +116,17 @@ def _scipy(case, method):
     return _row(case, section, f"scipy {method}", problem, res.x, seconds, nit[0], True)
 
 
+def _guarded(case, solver, run):
+    """``run()``, or a not-reached row when the solver raises an arithmetic error (some
+    library functions overflow in ``math.exp`` far from their start point)."""
+    try:
+        return run()
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError) as err:
+        return {"section": _problem(case.params)[2], "problem": case.name, "solver": solver,
+                "time": math.nan, "nit": 0, "nhev": 0, "nhpev": 0, "grad_norm": math.nan,
+                "reached": False, "error": type(err).__name__}
+
+
 def run_case(case):
     """numopt's methods and the four SciPy methods on one problem (or lazy periods)."""
     kind = case.params["kind"]
@@ -124,8 +135,8 @@ def run_case(case):
         rows = [_numopt(case, "lazy_newton", {"update_every": m}) for m in (1, 10, d)]
         return [dict(r, section="c") for r in rows + [_numopt(case, "cubic_newton", {})]]
     methods = CLASSIC if kind in ("classic", "rosen40") else NUMOPT
-    rows = [_numopt(case, m, o) for m, o in methods.items()]
-    return rows + [_scipy(case, m) for m in SCIPY]
+    rows = [_guarded(case, m, lambda m=m, o=o: _numopt(case, m, o)) for m, o in methods.items()]
+    return rows + [_guarded(case, f"scipy {m}", lambda m=m: _scipy(case, m)) for m in SCIPY]
 
 
 def _ratio_rows(rows):

@@ -160,6 +160,18 @@ def violation_curvature(G, C):
     return float(np.linalg.eigvalsh(G.T @ G + np.asarray(C))[0])
 
 
+def least_squares_multipliers(G, g):
+    r"""``argmin_lam ||g + G^T lam||`` (dense ``lstsq``; sparse: LU of ``G G^T``, zeros when
+    it is singular, in which case the first iteration stops on the LICQ test anyway)."""
+    if sp.issparse(G):
+        G = sp.csr_matrix(G)
+        try:
+            return spla.splu((G @ G.T).tocsc()).solve(-(G @ g))
+        except RuntimeError:
+            return np.zeros(G.shape[0])
+    return np.linalg.lstsq(np.asarray(G).T, -g, rcond=None)[0]
+
+
 def solve_kkt(K, rhs):
     """Direct solve of ``K z = rhs`` (dense LU or sparse SuperLU); ``None`` when singular."""
     with np.errstate(all="ignore"):

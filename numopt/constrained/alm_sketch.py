@@ -15,6 +15,7 @@ from ..linear.sketch import SKETCHES, LinearSystem, SketchSolver
 from . import _kkt, merit
 
 ACCURACIES = ("adaptive", "sharpening")
+MULTIPLIER_STARTS = ("least_squares", "zeros")
 # Defaults of Hong, Na, Mahoney & Kolar (2023), §5.3 of ALGORITHMS.md (their Julia code):
 MU0 = 1.0  # initial penalty mu on ||c||^2 ("eta1")
 NU0 = 0.1  # initial penalty nu on ||grad_x Lagrangian||^2 ("eta2")
@@ -42,7 +43,7 @@ class AlmSketch(Solver):
 
     inexactly by a randomized sketching solver (:func:`numopt.linear.sketch_solve`), until the
     adaptive accuracy condition :math:`\psi\|K\|\|K\Delta - b\| \le \theta_k\delta\|b\|`
-    (their eq. 10) holds. ``B`` is the Lagrangian Hessian, shifted by
+    (ALGORITHMS.md §5.3, from the authors' code) holds. ``B`` is the Lagrangian Hessian, shifted by
     :math:`\xi_B + \|\nabla^2_x\mathcal{L}\|_F` when its curvature on null(G) is below 1e-6.
     If :math:`\Delta` is not a descent direction of the merit
     :math:`L_{\mu,\nu}` (:mod:`numopt.constrained.merit`) by the margin
@@ -50,12 +51,14 @@ class AlmSketch(Solver):
     (:math:`\mu \leftarrow \varrho^2\mu`, :math:`\nu \leftarrow \nu/\varrho`), the accuracy is
     tightened and sketching resumes. The step length comes from Armijo backtracking on the
     merit (with the approximate-Wolfe fallback of :class:`numopt.core.linesearch.Armijo`
-    once merit differences fall below rounding). Stops when the KKT residual :math:`\|(\nabla_x\mathcal{L}, c)\| \le` ``tol``.
+    once merit differences fall below rounding). Stops when the KKT residual
+    :math:`\|(\nabla_x\mathcal{L}, c)\| \le` ``tol``.
 
     Parameters
     ----------
-    sketch : {"kaczmarz", "gaussian", "block_kaczmarz", "count_sketch", "exact"}, default "gaussian"
-        Inner solver; ``"exact"`` solves the KKT system directly (the reference).
+    sketch : {"kaczmarz", "gaussian", "block_kaczmarz", "count_sketch", "exact"}
+        Inner solver (default ``"kaczmarz"``, uniform rows as in the paper); ``"exact"``
+        solves the KKT system directly (the reference).
     accuracy : {"adaptive", "sharpening"}, default "adaptive"
         ``"adaptive"``: :math:`\theta_k = \theta` (local linear rate); ``"sharpening"``:
         :math:`\theta_k = \theta\min(1, \|b_k\|)` (:math:`\theta_k \to 0`, superlinear).
@@ -71,6 +74,11 @@ class AlmSketch(Solver):
         Row distribution of the Kaczmarz sketch.
     block_size : int, default 8
         Block size of ``"block_kaczmarz"`` / buckets of ``"count_sketch"``.
+    multipliers0 : {"least_squares", "zeros"}, default "least_squares"
+        Starting multipliers: :math:`\arg\min_\lambda\|\nabla f(x_0) + G^\top\lambda\|`
+        (the least-squares multiplier estimate, Nocedal & Wright 2006, §18) or zeros (the
+        CUTEst :math:`y_0` of the paper's runs; on BT12 it leads the iterates to a
+        rank-deficient Jacobian).
     max_sketch_steps : int, default 100000
         Sketch steps per inner solve (the code's 1e5 cap). A capped solve is recorded in
         ``history["capped"]`` and its direction still goes through the descent test; when
@@ -108,10 +116,10 @@ class AlmSketch(Solver):
     requires = ("fun", "grad", "hess")
     backends = ("numpy",)
 
-    def __init__(self, *, sketch="gaussian", accuracy="adaptive", theta=1.0, mu0=MU0, nu0=NU0,
+    def __init__(self, *, sketch="kaczmarz", accuracy="adaptive", theta=1.0, mu0=MU0, nu0=NU0,
                  delta0=DELTA0, xi_b=XI_B, beta=BETA, rho=RHO, licq_tol=LICQ_TOL,
-                 sampling="uniform", block_size=8, max_sketch_steps=MAX_SKETCH_STEPS, seed=None,
-                 **kwargs):
+                 sampling="uniform", block_size=8, max_sketch_steps=MAX_SKETCH_STEPS,
+                 multipliers0="least_squares", seed=None, **kwargs):
         super().__init__(**kwargs)
         self.sketch = check_choice("sketch", sketch, (*SKETCHES, "exact"))
         self.accuracy = check_choice("accuracy", accuracy, ACCURACIES)
@@ -123,6 +131,7 @@ class AlmSketch(Solver):
         self.rho = check_real("rho", rho, low=1.0, low_open=True)
         self.licq_tol = check_positive("licq_tol", licq_tol)
         self.max_sketch_steps = check_int("max_sketch_steps", max_sketch_steps, low=1)
+        self.multipliers0 = check_choice("multipliers0", multipliers0, MULTIPLIER_STARTS)
         self.inner_options = {"sampling": sampling, "block_size": block_size}
         SketchSolver(**self.inner_options)  # validates sampling and block_size now
         self.seed = seed
@@ -141,6 +150,8 @@ class AlmSketch(Solver):
                 "Equality(..., hess=lambda x, lam: sum_i lam_i * hess c_i(x)) (return a zero "
                 "matrix for linear constraints).")
         lam = np.zeros(problem.eq.fun(x).shape[0])
+        if self.multipliers0 == "least_squares":
+            lam = _kkt.least_squares_multipliers(problem.eq.jac(x), problem.grad(x))
         return self._state(merit.evaluate(problem, x, lam), nit=0, backend=backend,
                            rng=np.random.default_rng(self.seed), mu=self.mu0, nu=self.nu0,
                            delta=self.delta0, sketch_steps=0, step_size=0.0, modified=False,

@@ -1,5 +1,5 @@
 r"""The differentiable exact augmented Lagrangian of Hong, Na, Mahoney & Kolar (ICML 2023,
-arXiv 2305.18379, eq. 6):
+arXiv 2305.18379; ALGORITHMS.md §5.2, from the authors' code):
 
 .. math::
 
@@ -7,7 +7,9 @@ arXiv 2305.18379, eq. 6):
         + \frac{\nu}{2}\|\nabla_x \mathcal{L}(x, \lambda)\|^2,
 
 with :math:`\nabla_x L = \nabla_x\mathcal{L} + \nu \nabla^2_x\mathcal{L}\,\nabla_x\mathcal{L}
-+ \mu G^\top c` and :math:`\nabla_\lambda L = c + \nu G \nabla_x\mathcal{L}` (their eq. 7).
++ \mu G^\top c` and :math:`\nabla_\lambda L = c + \nu G \nabla_x\mathcal{L}` (the true
+gradient; the released code uses the Hessian of f in place of that of the Lagrangian, the
+same for linear constraints).
 """
 
 from types import SimpleNamespace

@@ -153,7 +153,7 @@ class BCD(Solver):
         aux = ctx.model.init(x)
         g = ctx.model.grad(x, aux)
         block_l = np.zeros(len(ctx.partition)) if ctx.partition is not None else None
-        return State(x=x, aux=aux, grad=g, fun=updates.objective(ctx, x, aux),
+        return State(x=x, aux=aux, grad=g, fun=problem.fun(x),
                      grad_norm=prox_grad_norm(x, g, ctx.l1, ctx.nonneg), nit=0, backend=backend,
                      ctx=ctx, cursor=0, block_lipschitz=block_l, block_size=0,
                      zeros=x == 0, active_set_iteration=0, newton_phase=False,
@@ -174,7 +174,7 @@ class BCD(Solver):
                 block = newton_block
         start_l = self._start_lipschitz(ctx, state, block, kind)
         try:
-            x, aux, fun, info = updates.apply(
+            x, aux, _, info = updates.apply(
                 ctx, kind, state.x, state.aux, state.fun, state.grad[block], block, start_l,
                 state.backend.name)
         except updates.Stalled as err:
@@ -183,6 +183,7 @@ class BCD(Solver):
             return state.replace(nit=state.nit + 1, stop=Status.LINE_SEARCH_FAILED,
                                  message=f"bcd update '{kind}' failed: {err}.")
         g = ctx.model.grad(x, aux)
+        fun = problem.fun(x)  # the counted oracle records F (the model's value drives steps)
         zeros = x == 0
         changed = ctx.composite and bool(np.any(zeros != state.zeros))
         return state.replace(

@@ -22,7 +22,7 @@ class GapBCD(BCD):
         self.scale = scale
 
     def gap(self, state):
-        model, x, g, lam = state.ctx.model, state.x, state.grad, state.ctx.l1
+        model, g, lam = state.ctx.model, state.grad, state.ctx.l1
         dual_scale = min(1.0, lam / max(float(np.abs(g).max()), 1e-300))
         if model.logistic:
             p = dual_scale * expit(-model.target * state.aux)

@@ -27,7 +27,7 @@ class Partition:
         self.forest = forest
         width = max(b.size for b in self.blocks)
         self.padded = np.full((len(self.blocks), width), dim, dtype=np.int64)
-        for row, b in zip(self.padded, self.blocks):
+        for row, b in zip(self.padded, self.blocks, strict=True):
             row[:b.size] = b
 
     def __len__(self):

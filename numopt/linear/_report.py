@@ -63,6 +63,16 @@ class TuningReport:
         Cumulative cost of the policy minus that of the best fixed omega on the subsample.
     instance_optimal_cost : ndarray, shape (S,)
         Cumulative cost of the per-instance grid optimum on the subsample.
+
+    Examples
+    --------
+    >>> import numopt as no
+    >>> tuner = no.linear.OmegaTuner("tsallis_inf", omegas=[1.2, 1.5, 1.8], hindsight_every=1)
+    >>> for A, b, c in no.problems.shifted_laplacian_sequence(10, grid=5, seed=0):
+    ...     _ = tuner.solve(A, b)
+    >>> report = tuner.report()
+    >>> report.arm_costs.shape, bool(report.regret[-1] >= 0), report.best_fixed_omega
+    ((10, 3), True, 1.5)
     """
 
     policy: str

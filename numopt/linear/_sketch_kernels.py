@@ -9,9 +9,9 @@ All kernels work on a CSR matrix given as ``(indptr, indices, data)`` and update
 * The Gaussian and count sketches need ``S^T r`` for a dense sketch ``S``; they keep ``r``
   up to date with one extra mat-vec per step (``r <- r - A d``) instead of recomputing it.
 
-Randomness: the row-sampling kernels take pre-drawn row indices (from the caller's
-``numpy.random.Generator``); the Gaussian and count-sketch kernels seed numba's generator
-with a seed drawn from that Generator, so a run is reproducible from ``seed=``.
+Randomness: the row-sampling kernels take pre-drawn row indices, the Gaussian and
+count-sketch kernels draw from the caller's ``numpy.random.Generator`` inside numba, so a
+run is reproducible from ``seed=``.
 """
 
 import numba
@@ -20,7 +20,7 @@ import numpy as np
 
 @numba.njit(cache=True)
 def kaczmarz_sweep(indptr, indices, data, b, row_norms_sq, rows, x):
-    """Kaczmarz projections onto the rows ``rows`` in order (Strohmer & Vershynin 2009, eq. 1).
+    """Kaczmarz projections onto the rows ``rows`` in order (Strohmer & Vershynin 2009).
 
     ``x <- x - ((A_i x - b_i) / ||A_i||^2) A_i^T`` for each ``i`` in ``rows``; zero rows are
     skipped.
@@ -40,7 +40,7 @@ def kaczmarz_sweep(indptr, indices, data, b, row_norms_sq, rows, x):
 
 @numba.njit(cache=True)
 def block_kaczmarz_sweep(indptr, indices, data, b, order, block_size, x, work):
-    """Block Kaczmarz over consecutive blocks of ``order`` (Needell & Tropp 2014, eq. 1.2).
+    """Block Kaczmarz over consecutive blocks of ``order`` (Needell & Tropp 2014, arXiv 1208.3805).
 
     For each block ``S`` of ``block_size`` rows: ``x <- x - A_S^T (A_S A_S^T)^+ (A_S x - b_S)``.
     ``work`` is a zero scratch vector of length ``n_cols`` (left zero on return).
@@ -96,20 +96,19 @@ def _update_residual(indptr, indices, data, d, scale, r):
 
 
 @numba.njit(cache=True)
-def gaussian_sweep(indptr, indices, data, max_steps, target_sq, seed, x, r):
-    """Gaussian vector sketch-and-project (Gower & Richtárik 2015, eq. 2.2 with S = s).
+def gaussian_sweep(indptr, indices, data, max_steps, target_sq, rng, x, r):
+    """Gaussian vector sketch-and-project (Gower & Richtárik 2015, arXiv 1506.03296, with S = s).
 
     ``s ~ N(0, I)``, ``d = A^T s``, ``x <- x - (s^T r / ||d||^2) d``, ``r <- r - (..) A d``.
     Stops early once the maintained ``||r||^2 <= target_sq``; returns the steps taken.
     """
-    np.random.seed(seed)
     n_rows = indptr.shape[0] - 1
     s = np.empty(n_rows)
     d = np.empty(x.shape[0])
     for step in range(max_steps):
         projection = 0.0
         for i in range(n_rows):
-            s[i] = np.random.standard_normal()
+            s[i] = rng.standard_normal()
             projection += s[i] * r[i]
         _transpose_times(indptr, indices, data, s, d)
         d_norm_sq = np.dot(d, d)
@@ -123,14 +122,13 @@ def gaussian_sweep(indptr, indices, data, max_steps, target_sq, seed, x, r):
 
 
 @numba.njit(cache=True)
-def count_sketch_sweep(indptr, indices, data, n_buckets, max_steps, target_sq, seed, x, r):
-    """Count-sketch sketch-and-project (Gower & Richtárik 2015, eq. 2.2; S a CountSketch).
+def count_sketch_sweep(indptr, indices, data, n_buckets, max_steps, target_sq, rng, x, r):
+    """Count-sketch sketch-and-project (Gower & Richtárik 2015, arXiv 1506.03296; S a CountSketch).
 
     Each row is hashed to one of ``n_buckets`` buckets with a random sign; ``M = S^T A``,
     ``x <- x - M^T (M M^T)^+ S^T r`` and ``r <- r - A (M^T (..))``. Stops early once the
     maintained ``||r||^2 <= target_sq``; returns the steps taken.
     """
-    np.random.seed(seed)
     n_rows = indptr.shape[0] - 1
     sketched = np.empty((n_buckets, x.shape[0]))
     projected = np.empty(n_buckets)
@@ -138,8 +136,8 @@ def count_sketch_sweep(indptr, indices, data, n_buckets, max_steps, target_sq, s
         sketched[:] = 0.0
         projected[:] = 0.0
         for i in range(n_rows):
-            bucket = np.random.randint(0, n_buckets)
-            sign = 1.0 if np.random.random() < 0.5 else -1.0
+            bucket = rng.integers(0, n_buckets)
+            sign = 1.0 if rng.random() < 0.5 else -1.0
             projected[bucket] += sign * r[i]
             for k in range(indptr[i], indptr[i + 1]):
                 sketched[bucket, indices[k]] += sign * data[k]

@@ -1,7 +1,7 @@
 r"""Randomized iterative sketching solvers for linear systems :math:`A x = b`.
 
 Every method is a sketch-and-project step (Gower & Richtárik, SIAM J. Matrix Anal. Appl. 36,
-2015, arXiv 1506.03296, eq. 2.2)
+2015, arXiv 1506.03296, §2)
 
 .. math:: x \leftarrow x - A^\top S (S^\top A A^\top S)^+ S^\top (A x - b)
 
@@ -30,10 +30,9 @@ from . import _sketch_kernels as kernels
 SKETCHES = ("kaczmarz", "gaussian", "block_kaczmarz", "count_sketch")
 SAMPLINGS = ("uniform", "row_norm")
 DEFAULT_BLOCK_SIZE = 8  # rows per block / CountSketch buckets; small p keeps (S^T A A^T S)^+ cheap
-SEED_BOUND = 2**31 - 1  # numba's np.random.seed takes a 32-bit seed
 MIN_ROW_STEPS = 1024  # row steps between exact checks on small systems (amortizes the Python
 # round trip; a check costs one mat-vec, i.e. about n_rows row steps)
-DENSE_SKETCH_STEPS = 64  # dense-sketch steps per kernel call (they also stop early)
+DENSE_SKETCH_STEPS = 1024  # dense-sketch steps per kernel call (they also stop early)
 
 
 class LinearSystem:
@@ -126,13 +125,12 @@ class SketchSolver(Solver):
                                          self.block_size, x, np.zeros(x.shape[0]))
             steps = chunk
         else:
-            seed = int(rng.integers(SEED_BOUND))
             if self.sketch == "gaussian":
-                steps = kernels.gaussian_sweep(indptr, indices, data, chunk, target_sq, seed, x, r)
+                steps = kernels.gaussian_sweep(indptr, indices, data, chunk, target_sq, rng, x, r)
             else:
                 steps = kernels.count_sketch_sweep(indptr, indices, data,
                                                    min(self.block_size, n_rows), chunk,
-                                                   target_sq, seed, x, r)
+                                                   target_sq, rng, x, r)
         r = system.residual(x)
         return State(x=x, r=r, residual_norm=float(np.linalg.norm(r)), nit=state.nit + steps,
                      backend=state.backend, rng=rng, system=system)
@@ -166,9 +164,9 @@ def sketch_solve(A, b, sketch="kaczmarz", *, x0=None, tol=1e-8, max_iter=100_000
     r"""Solve :math:`A x = b` by randomized sketch-and-project.
 
     Each step projects the iterate onto the solution set of the sketched system
-    :math:`S^\top A x = S^\top b` (Gower & Richtárik 2015, arXiv 1506.03296, eq. 2.2). For a
+    :math:`S^\top A x = S^\top b` (Gower & Richtárik 2015, arXiv 1506.03296, §2). For a
     consistent system, the expected squared error contracts linearly at a rate set by the
-    smallest nonzero singular value of :math:`A` relative to the sketch (their Theorem 4.6;
+    smallest nonzero singular value of :math:`A` relative to the sketch (their §4;
     :math:`1 - \sigma_{\min}^2(A)/\|A\|_F^2` for row-norm Kaczmarz, Strohmer & Vershynin 2009).
 
     Parameters
@@ -192,7 +190,7 @@ def sketch_solve(A, b, sketch="kaczmarz", *, x0=None, tol=1e-8, max_iter=100_000
         Rows per block (block Kaczmarz) or buckets (count sketch).
     check_every : int, optional
         Steps between exact residual checks (default: one pass over ``A``'s rows, at least
-        1024 rows, for the row methods; 64 for the dense sketches, which also stop early on
+        1024 rows, for the row methods; 1024 for the dense sketches, which also stop early on
         their maintained residual).
     seed : int or numpy.random.Generator, optional
         Randomness; the same seed gives the same answer.

@@ -240,7 +240,9 @@ class OmegaTuner:
                     **config)
         if tuner.policy is not None:
             tuner.policy = type(tuner.policy).from_state(state["policy"])
-        tuner.rng.bit_generator.state = state["rng"]
+        bit_generator = getattr(np.random, state["rng"]["bit_generator"])()
+        bit_generator.state = state["rng"]
+        tuner.rng = np.random.Generator(bit_generator)
         tuner.records = Records.from_state(state["records"])
         return tuner
 

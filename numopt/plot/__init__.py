@@ -6,6 +6,6 @@ True
 """
 
 from .convergence import convergence
-from .tuning import chosen_omega, cumulative_cost  # noqa: F401
+from .tuning import chosen_omega, cumulative_cost
 
-__all__ = ["convergence"]
+__all__ = ["chosen_omega", "convergence", "cumulative_cost"]

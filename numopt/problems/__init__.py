@@ -29,3 +29,4 @@ __all__ = [
     "make_quadratic",
     "shifted_laplacian_sequence",
 ]
+from .bcd_datasets import bcd_dataset, reference_value  # noqa: E402, F401  (BCD datasets A–E)

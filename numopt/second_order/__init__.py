@@ -3,9 +3,24 @@ and lazy-Hessian Newton, on shared direction solvers (regularized Cholesky, eige
 cubic subproblem, Krylov).
 """
 
+from .cubic import cubic_step_cholesky, cubic_step_eigen
 from .cubic_newton import CubicNewton
 from .damped import DampedNewton
 from .grad_reg import GradRegNewton
+from .krylov import cubic_step_krylov, min_eigenpair
 from .lazy import LazyNewton
+from .linalg import EigenModel, cholesky, solve_shifted
 
-__all__ = ["CubicNewton", "DampedNewton", "GradRegNewton", "LazyNewton"]
+__all__ = [
+    "CubicNewton",
+    "DampedNewton",
+    "EigenModel",
+    "GradRegNewton",
+    "LazyNewton",
+    "cholesky",
+    "cubic_step_cholesky",
+    "cubic_step_eigen",
+    "cubic_step_krylov",
+    "min_eigenpair",
+    "solve_shifted",
+]

@@ -6,6 +6,10 @@ log-sum-exp runs in parallel over blocks of columns with an online (running-max)
 it too reads ``M`` once, row by row. The NumPy reference of each kernel is the
 backend-generic code in :mod:`numopt.transport.ops` (``ArrayApiOps``); the tests compare
 the two.
+
+Each kernel is compiled twice: with ``parallel=True`` (the names below) and serially
+(``SERIAL[name]``), because a parallel region costs a thread wake-up that dominates small
+problems (and grows when the cores are shared).
 """
 
 import math
@@ -19,7 +23,6 @@ COLUMN_BLOCK = 64  # columns per parallel task in col_lse: 64 doubles = 8 cache 
 EXP_FLOOR = -700.0
 
 
-@numba.njit(parallel=True, cache=True)
 def row_lse(M, g, reg, out):
     """``out[i] = LSE_j((g[j] - M[i, j]) / reg)`` with a per-row max shift."""
     n, m = M.shape
@@ -38,7 +41,6 @@ def row_lse(M, g, reg, out):
         out[i] = peak * inv + math.log(total)
 
 
-@numba.njit(parallel=True, cache=True)
 def col_lse(M, f, reg, out):
     """``out[j] = LSE_i((f[i] - M[i, j]) / reg)``, one pass over ``M`` (online max shift)."""
     n, m = M.shape
@@ -63,7 +65,6 @@ def col_lse(M, f, reg, out):
             out[j0 + jj] = peak[jj] + math.log(total[jj])
 
 
-@numba.njit(parallel=True, cache=True)
 def plan_rows(M, f, g, reg, plan, rows):
     """``plan[i, j] = exp((f[i] + g[j] - M[i, j]) / reg)`` and ``rows[i] = sum_j plan[i, j]``."""
     n, m = M.shape
@@ -77,3 +78,55 @@ def plan_rows(M, f, g, reg, plan, rows):
             plan[i, j] = p
             total += p
         rows[i] = total
+
+
+
+@numba.njit(cache=True)
+def _sparse_hessian_matvec(indptr, indices, data, rows, cols, shift, p, q):
+    """``q = (K_s + shift I) p`` with ``K_s = [[diag(rows), S], [S^T, diag(cols)]]``, S in CSR."""
+    n, m = rows.size, cols.size
+    for j in range(m):
+        q[n + j] = (cols[j] + shift) * p[n + j]
+    for i in range(n):
+        total = (rows[i] + shift) * p[i]
+        pi = p[i]
+        for k in range(indptr[i], indptr[i + 1]):
+            total += data[k] * p[n + indices[k]]
+            q[n + indices[k]] += data[k] * pi
+        q[i] = total
+
+
+@numba.njit(cache=True)
+def pcg_csr(indptr, indices, data, rows, cols, shift, rhs, diag, rtol, max_iter, d):
+    """Jacobi-PCG on ``(K_s + shift I) d = rhs`` from ``d = 0`` (same iteration as
+    :func:`numopt.transport.newton.pcg`, its NumPy reference). Returns
+    ``(iterations, breakdown)``; ``d`` is written in place."""
+    d[:] = 0.0
+    r = rhs.copy()
+    z = r / diag
+    p = z.copy()
+    q = np.empty_like(rhs)
+    rz = np.dot(r, z)
+    target = rtol * np.sqrt(np.dot(rhs, rhs))
+    for it in range(max_iter):
+        if np.sqrt(np.dot(r, r)) <= target:
+            return it, False
+        _sparse_hessian_matvec(indptr, indices, data, rows, cols, shift, p, q)
+        curvature = np.dot(p, q)
+        if not curvature > 0.0:
+            return it, True
+        alpha = rz / curvature
+        d += alpha * p
+        r -= alpha * q
+        z = r / diag
+        rz_new = np.dot(r, z)
+        p = z + (rz_new / rz) * p
+        rz = rz_new
+    return max_iter, False
+
+
+_KERNELS = (row_lse, col_lse, plan_rows)
+#: serial twins of the kernels, for problems below ``PARALLEL_MIN_ENTRIES``
+SERIAL = {k.__name__: numba.njit(cache=True)(k) for k in _KERNELS}
+PARALLEL_MIN_ENTRIES = 1 << 16  # n*m below this runs serially (thread start-up > work)
+row_lse, col_lse, plan_rows = (numba.njit(parallel=True, cache=True)(k) for k in _KERNELS)

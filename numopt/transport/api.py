@@ -58,7 +58,7 @@ def sinkhorn(a, b, M, reg, method="sns", tol=1e-9, max_iter=100_000, backend="au
     **options
         Method options: ``check_every`` (10), ``max_time``; for ``"sns"`` also ``warmup``
         (20), ``density`` (``10·max(n, m)/(n m)``), ``cg_rtol`` (1e-8), ``cg_max_iter``
-        (n + m), ``c1`` (1e-4), ``max_halvings`` (30).
+        (10·(n + m)), ``c1`` (1e-4), ``max_halvings`` (30).
 
     Returns
     -------

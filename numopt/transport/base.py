@@ -83,8 +83,9 @@ class TransportSolver(Solver):
             message = (f"The final marginal error {error:.3e} is above tol={self.tol:.1e} "
                        "when re-evaluated from the final potentials.")
         if status is Status.MAX_ITER:
-            message = f"Marginal error {error:.3e} > tol={self.tol:.1e} after {state.nit} " \
-                      "iterations; try method='sns' or a larger reg."
+            message = (f"Marginal error {error:.3e} > tol={self.tol:.1e} after {state.nit} "
+                       "iterations" + ("." if self.name == "sns" else
+                                       "; method='sns' converges in far fewer iterations."))
         cost = float(xp.sum(P * problem.M))
         dual = float(xp.sum(problem.a * f) + xp.sum(problem.b * g)) - problem.reg * float(
             xp.sum(P))

@@ -69,6 +69,23 @@ def null_space_projection(xp, rhs, n):
     return xp.concat([rhs[:n] - c, rhs[n:] + c])
 
 
+def newton_direction(xp, rows, cols, S, rhs, rtol, max_iter, shift=0.0, kernels=False):
+    """Solve :math:`(K_s + \\sigma I) d = \\mathrm{rhs}` by Jacobi-PCG; ``kernels=True`` runs the
+    numba CSR kernel (:func:`numopt.transport._kernels.pcg_csr`) when ``S`` is CSR.
+
+    Returns ``(d, iterations, breakdown)`` as :func:`pcg`.
+    """
+    hessian = SparseHessian(xp, rows, cols, S, shift)
+    if not (kernels and scipy.sparse.issparse(S)):
+        return pcg(hessian, rhs, rtol, max_iter)
+    from ._kernels import pcg_csr
+
+    d = np.empty_like(rhs)
+    iterations, breakdown = pcg_csr(S.indptr, S.indices, S.data, rows, cols, float(shift), rhs,
+                                    hessian.diag, rtol, max_iter, d)
+    return d, int(iterations), bool(breakdown)
+
+
 def pcg(hessian, rhs, rtol, max_iter):
     """Jacobi-preconditioned conjugate gradients on ``hessian.matvec(d) = rhs`` from ``d = 0``.
 

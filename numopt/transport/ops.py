@@ -59,27 +59,30 @@ class NumbaOps:
     def __init__(self, M, reg):
         from . import _kernels
 
-        self.kernels = _kernels
         self.M = np.ascontiguousarray(M, dtype=np.float64)
+        small = self.M.size < _kernels.PARALLEL_MIN_ENTRIES
+        self.row_kernel, self.col_kernel, self.plan_kernel = (
+            _kernels.SERIAL[name] if small else getattr(_kernels, name)
+            for name in ("row_lse", "col_lse", "plan_rows"))
         self.reg = float(reg)
 
     def row_lse(self, g):
         """Row log-sum-exps of ``(g - M) / reg`` (length n)."""
         out = np.empty(self.M.shape[0])
-        self.kernels.row_lse(self.M, np.ascontiguousarray(g), self.reg, out)
+        self.row_kernel(self.M, np.ascontiguousarray(g), self.reg, out)
         return out
 
     def col_lse(self, f):
         """Column log-sum-exps of ``(f - M) / reg`` (length m)."""
         out = np.empty(self.M.shape[1])
-        self.kernels.col_lse(self.M, np.ascontiguousarray(f), self.reg, out)
+        self.col_kernel(self.M, np.ascontiguousarray(f), self.reg, out)
         return out
 
     def plan(self, f, g, out=None):
         """``(P, row sums, column sums)``, ``P`` written into ``out`` when given."""
         P = np.empty_like(self.M) if out is None else out
         rows = np.empty(self.M.shape[0])
-        self.kernels.plan_rows(self.M, np.ascontiguousarray(f), np.ascontiguousarray(g),
+        self.plan_kernel(self.M, np.ascontiguousarray(f), np.ascontiguousarray(g),
                                self.reg, P, rows)
         return P, rows, P.sum(axis=0)
 

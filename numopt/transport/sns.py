@@ -1,5 +1,6 @@
 r"""Sinkhorn–Newton–Sparse (SNS): Sinkhorn warm-up, then Newton with a sparsified Hessian."""
 
+import functools
 import math
 
 import numpy as np
@@ -8,17 +9,22 @@ from ..core.solver import State
 from ..core.status import Status
 from ..core.validate import check_int, check_real
 from .base import TransportSolver, full_check
-from .newton import SparseHessian, null_space_projection, pcg, sparsify
+from .newton import newton_direction, null_space_projection, sparsify
 from .sinkhorn import LogSinkhorn
 
 WARMUP = 20  # Sinkhorn iterations before Newton, Tang et al. 2024 (N1 = 20, Sec. 5)
 KEEP_PER_BIN = 10  # kept plan entries = 10·max(n, m); 2-3n converges only linearly [R]
 CG_RTOL = 1e-8  # relative CG residual (numopt choice, ALGORITHMS.md §3.3c)
+# CG cap per unknown: n + m (exact-arithmetic bound) stalls SNS on sharp plans, where the
+# sparse Hessian is ill-conditioned (random assignment n=200: > 1300 CG steps needed) [R]
+CG_ITER_PER_UNKNOWN = 10
 ARMIJO_C1 = 1e-4  # sufficient-increase constant (Nocedal & Wright 2006, §3.1)
 MAX_HALVINGS = 30  # backtracking halvings before the line search gives up
 SLOW_RATIO = 0.5  # a Newton step that cuts the marginal error by less than 2x is "slow"
 SLOW_STEPS = 2  # this many slow steps in a row double the kept entries
 MERIT_SWITCH = 10.0  # switch to the marginal-error merit once slope < 10·eps·|D|
+MERIT_STALL_STEPS = 3  # slow steps in a row near the rounding floor = no further progress
+ROUNDING_FLOOR = 1e3  # "near the floor": marginal error < 1e3·eps·sum(a)
 CG_SHIFT = 1e-10  # diagonal shift (relative to max pivot) after a CG breakdown
 
 
@@ -51,7 +57,8 @@ class SinkhornNewtonSparse(TransportSolver):
     cg_rtol : float, default 1e-8
         Relative residual of the CG solve.
     cg_max_iter : int, optional
-        CG iteration cap; default ``n + m``.
+        CG iteration cap; default ``10·(n + m)`` (sharp plans make the sparse Hessian
+        ill-conditioned, and ``n + m`` steps then stall the Newton stage).
     c1 : float, default 1e-4
         Armijo constant.
     max_halvings : int, default 30
@@ -95,7 +102,7 @@ class SinkhornNewtonSparse(TransportSolver):
                 else math.ceil(self.density * n * m))
         return State(f=f, g=g, lse=lse, marginal_error=error, checked=True, nit=0,
                      phase="sinkhorn", backend=problem.backend, P=None, spare=None,
-                     kept=min(kept, n * m), slow=0, merit=False, nit_newton=0,
+                     kept=min(kept, n * m), slow=0, floor=0, merit=False, nit_newton=0,
                      cg_iterations=0, step=math.nan, dual=math.nan)
 
     def step(self, problem, state):
@@ -119,13 +126,13 @@ class SinkhornNewtonSparse(TransportSolver):
         grad = xp.concat([problem.a - state.rows, problem.b - state.cols])
         rhs = null_space_projection(xp, problem.reg * grad, n)
         S = sparsify(xp, state.P, state.kept)
-        max_cg = self.cg_max_iter or sum(problem.shape)
-        hessian = SparseHessian(xp, state.rows, state.cols, S)
-        d, cg_iterations, breakdown = pcg(hessian, rhs, self.cg_rtol, max_cg)
+        max_cg = self.cg_max_iter or CG_ITER_PER_UNKNOWN * sum(problem.shape)
+        solve = functools.partial(newton_direction, xp, state.rows, state.cols, S, rhs,
+                                  self.cg_rtol, max_cg, kernels=problem.backend.name == "numba")
+        d, cg_iterations, breakdown = solve()
         if breakdown:
-            shift = CG_SHIFT * float(xp.max(hessian.diag))
-            hessian = SparseHessian(xp, state.rows, state.cols, S, shift)
-            d, extra, breakdown = pcg(hessian, rhs, self.cg_rtol, max_cg)
+            shift = CG_SHIFT * float(xp.max(xp.concat([state.rows, state.cols])))
+            d, extra, breakdown = solve(shift=shift)
             cg_iterations += extra
         slope = float(xp.vecdot(grad, d))
         nit = state.nit + 1
@@ -145,13 +152,22 @@ class SinkhornNewtonSparse(TransportSolver):
             return self.sinkhorn.step(problem, state.replace(lse=None, P=None, slow=0,
                                                              phase="sinkhorn"))
         alpha, values = trial
-        slow = state.slow + 1 if values["marginal_error"] > SLOW_RATIO * state.marginal_error else 0
+        is_slow = values["marginal_error"] > SLOW_RATIO * state.marginal_error
+        slow = state.slow + 1 if is_slow else 0
+        near_floor = values["marginal_error"] < ROUNDING_FLOOR * np.finfo(float).eps * float(
+            problem.xp.sum(problem.a))
+        floor = state.floor + 1 if is_slow and merit and near_floor else 0
         kept = state.kept
         if slow >= SLOW_STEPS:
             kept, slow = min(2 * kept, problem.shape[0] * problem.shape[1]), 0
-        return state.replace(**values, spare=state.P, nit=nit, phase="newton", step=alpha,
-                             merit=merit, kept=kept, slow=slow, cg_iterations=cg_iterations,
-                             nit_newton=state.nit_newton + 1)
+        new = state.replace(**values, spare=state.P, nit=nit, phase="newton", step=alpha,
+                            merit=merit, kept=kept, slow=slow, floor=floor,
+                            cg_iterations=cg_iterations, nit_newton=state.nit_newton + 1)
+        if floor >= MERIT_STALL_STEPS and not self.converged(new):
+            return new.replace(stop=Status.STALLED, message=(
+                f"The marginal error stays at {values['marginal_error']:.3e} over "
+                f"{floor} Newton steps: floating-point accuracy is reached."))
+        return new
 
     def _line_search(self, problem, state, d, slope, merit):
         """``(alpha, evaluated trial)`` of the first accepted halving, or None."""

@@ -10,7 +10,7 @@ from ..core.status import Status
 from ..core.validate import check_int
 from ..errors import InvalidProblemError
 from .estimators import RANDOM_ESTIMATORS, check_estimator_options, estimate
-from .evaluate import Evaluator
+from .evaluate import Evaluator, check_executor
 
 WINDOW = 5  # iterations averaged in the noisy stationarity estimate (ALGORITHMS.md §6.7)
 FINAL_CHECK = (Status.SUCCESS, Status.MAX_ITER, Status.STALLED, Status.LINE_SEARCH_FAILED)
@@ -57,8 +57,8 @@ class ZerothOrderSolver(Solver):
             estimator or self.default_estimator, num_dirs, mu, None, jvp)
         if seed is not None and not isinstance(seed, np.random.Generator):
             seed = check_int("seed", seed, low=0)
-        self.seed, self.executor, self.batched, self.jvp = seed, executor, bool(batched), jvp
-        Evaluator(abs, executor=executor)  # validates the executor now
+        self.seed, self.batched, self.jvp = seed, bool(batched), jvp
+        self.executor = check_executor(executor)
         self.window = check_int("window", window, low=1)
 
     # ------------------------------------------------------------------ helpers

@@ -45,12 +45,7 @@ class Evaluator:
     def __init__(self, f, *, executor=None, batched=False, counts=None, key="fun"):
         if not callable(f):
             raise InvalidProblemError(f"f must be callable, got {type(f).__name__}.")
-        if executor is not None and not callable(getattr(executor, "map", None)):
-            raise InvalidProblemError(
-                f"executor must be a concurrent.futures.Executor (or a dask Client's "
-                f"client.get_executor()), got {type(executor).__name__}."
-            )
-        self.f, self.executor, self.batched = f, executor, bool(batched)
+        self.f, self.executor, self.batched = f, check_executor(executor), bool(batched)
         self.counts = counts if counts is not None else {key: 0}
         self.key = key
 
@@ -82,6 +77,22 @@ class Evaluator:
         if self.executor is None:
             return [fn(item) for item in items]
         return list(self.executor.map(fn, items))
+
+
+def check_executor(executor):
+    """Return ``executor`` (or None) after checking it has a ``map`` method.
+
+    Raises
+    ------
+    InvalidProblemError
+        Anything else, naming what to pass.
+    """
+    if executor is not None and not callable(getattr(executor, "map", None)):
+        raise InvalidProblemError(
+            f"executor must be a concurrent.futures.Executor (or a dask Client's "
+            f"client.get_executor()), got {type(executor).__name__}."
+        )
+    return executor
 
 
 def map_jvp(jvp, x, V, *, executor=None, counts=None):

@@ -39,13 +39,11 @@ from .mgh_small import (
     rosenbrock,
     wood,
 )
+from .mgh_systems import broyden_tridiagonal, discrete_boundary_value, linear_full_rank
 from .mgh_vardim import (
     brown_almost_linear,
-    broyden_tridiagonal,
-    discrete_boundary_value,
     extended_powell,
     extended_rosenbrock,
-    linear_full_rank,
     penalty_1,
     trigonometric,
     variably_dimensioned,

@@ -4,8 +4,11 @@ import numpy as np
 
 from ...core.problem import Problem
 from ...core.validate import check_int
+from ...errors import InvalidProblemError
 
 MGH = "Moré, Garbow & Hillstrom (1981), ACM TOMS 7(1):17-41"
+NEWTON_ROOT_STEPS = 50  # quadratic convergence from the MGH start needs < 10 in practice
+ROOT_RESIDUAL_TOL = 1e-12  # |r(x_star)| relative to |x_star| accepted as a root
 
 
 class ClassicProblem(Problem):
@@ -90,8 +93,6 @@ class SumOfSquares(ClassicProblem):
 
 def check_dim(name, dim, *, low, multiple=1):
     """Validate the dimension ``dim`` of a variable-dimension function."""
-    from ...errors import InvalidProblemError
-
     dim = check_int("dim", dim, low=low)
     if dim % multiple:
         raise InvalidProblemError(
@@ -100,15 +101,24 @@ def check_dim(name, dim, *, low, multiple=1):
     return dim
 
 
-def newton_root(residuals, jacobian, x, steps=50):
+def newton_root(residuals, jacobian, x, steps=NEWTON_ROOT_STEPS):
     """Solve the square system ``r(x) = 0`` by Newton's method (for exact ``x_star``).
 
     Used only at construction, on well-posed systems started at the standard ``x0``; the
     iteration stops once the update no longer changes ``x``.
+
+    Raises
+    ------
+    RuntimeError
+        If the residual is not at rounding level after ``steps`` iterations (the library
+        never ships a wrong ``x_star``).
     """
     for _ in range(steps):
         dx = np.linalg.solve(jacobian(x), -residuals(x))
         x = x + dx
         if np.linalg.norm(dx) <= 1e-15 * max(1.0, np.linalg.norm(x)):
             break
+    if not np.linalg.norm(residuals(x)) <= ROOT_RESIDUAL_TOL * max(1.0, np.linalg.norm(x)):
+        raise RuntimeError(f"Newton's method did not solve r(x) = 0 in {steps} steps "
+                           f"(|r| = {np.linalg.norm(residuals(x)):.2e}); x_star is unknown.")
     return x

@@ -1,6 +1,6 @@
 """The named collection returned by ``numopt.problems.library()``."""
 
-from . import mgh_data, mgh_small, mgh_vardim, saddles
+from . import mgh_data, mgh_small, mgh_systems, mgh_vardim, saddles
 
 #: library key -> factory (no argument: each factory's documented default size)
 FACTORIES = {
@@ -28,9 +28,9 @@ FACTORIES = {
     "variably_dimensioned": mgh_vardim.variably_dimensioned,
     "trigonometric": mgh_vardim.trigonometric,
     "brown_almost_linear": mgh_vardim.brown_almost_linear,
-    "discrete_boundary_value": mgh_vardim.discrete_boundary_value,
-    "broyden_tridiagonal": mgh_vardim.broyden_tridiagonal,
-    "linear_full_rank": mgh_vardim.linear_full_rank,
+    "discrete_boundary_value": mgh_systems.discrete_boundary_value,
+    "broyden_tridiagonal": mgh_systems.broyden_tridiagonal,
+    "linear_full_rank": mgh_systems.linear_full_rank,
     "saddle_quartic": saddles.saddle_quartic,
     "double_well": saddles.double_well,
     "himmelblau": saddles.himmelblau,

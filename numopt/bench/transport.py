@@ -1,0 +1,224 @@
+"""Entropic OT: numopt's ``sinkhorn`` (SNS, log domain, scaling) against POT's ``ot.sinkhorn``
+(``"sinkhorn"``, ``"sinkhorn_log"``, ``"sinkhorn_stabilized"``), side by side in one process.
+
+Each solver runs once per case towards machine accuracy (L1 marginal error ``MACHINE``) under
+a time budget; the times and iterations to ``1e-8`` and ``1e-10`` are read off its error
+trace (numopt: ``history``; POT: ``log["err"]``, its own L2 error of one marginal, which is
+never above the L1 error, so POT is credited early). Per-iteration speed is measured at
+equal iteration counts, interleaved, best of ``REPEATS``; memory is the tracemalloc peak of
+a short run.
+"""
+
+import math
+import time
+import tracemalloc
+import warnings
+
+import numpy as np
+
+from .common import Case, Section, markdown_table, peer, ratio, save_figure
+
+TITLE = "Entropic optimal transport (numopt.transport.sinkhorn vs POT)"
+PEERS = ("ot",)
+TARGETS = (1e-8, 1e-10)
+MACHINE = 1e-13  # "machine accuracy" target of the L1 marginal error
+REPEATS = 3  # best-of repeats for the equal-iteration timing
+NUMOPT = ("sns", "sinkhorn_log", "sinkhorn")
+POT = ("sinkhorn", "sinkhorn_log", "sinkhorn_stabilized")
+POT_PERIOD = {"sinkhorn": 10, "sinkhorn_log": 10, "sinkhorn_stabilized": 20}
+
+
+def cases(quick):
+    """Random assignment (Tang et al. 2024, Table 1), 2-D clouds, discretized densities."""
+    if quick:
+        specs = [("random_assignment", 200, 1 / 1200, 4.0), ("uniform", 300, 0.01, 3.0)]
+    else:
+        specs = [("random_assignment", 500, 1 / 1200, 40.0), ("uniform", 2000, 0.001, 60.0),
+                 ("uniform", 1000, 0.01, 30.0), ("gaussian_mixture", 1000, 0.002, 30.0),
+                 ("densities_w2", 1024, 1 / 1200, 30.0), ("densities_w1", 1024, 0.002, 30.0)]
+    return [Case("transport", f"{kind} n={n} reg={reg:.3g}",
+                 dict(kind=kind, n=n, reg=reg, budget=budget, quick=quick))
+            for kind, n, reg, budget in specs]
+
+
+def instance(kind, n, seed=0):
+    """``(a, b, M)`` with ``max(M) = 1``."""
+    rng = np.random.default_rng(seed)
+    if kind == "random_assignment":
+        return np.full(n, 1 / n), np.full(n, 1 / n), rng.random((n, n))
+    if kind.startswith("densities"):
+        side = int(math.isqrt(n))
+        grid = np.stack(np.meshgrid(*(np.linspace(0, 1, side),) * 2), -1).reshape(-1, 2)
+        a = np.exp(-((grid - 0.3) ** 2).sum(1) / 0.02) + 1e-3
+        b = np.exp(-((grid - [0.7, 0.6]) ** 2).sum(1) / 0.05) + 1e-3
+        x = y = grid
+        a, b = a / a.sum(), b / b.sum()
+    else:
+        x, y = rng.random((n, 2)), rng.random((n, 2))
+        if kind == "gaussian_mixture":
+            centers = rng.random((4, 2))
+            x = centers[rng.integers(0, 4, n)] + 0.05 * rng.standard_normal((n, 2))
+            y = centers[rng.integers(0, 4, n)] + 0.05 * rng.standard_normal((n, 2))
+        a = b = np.full(n, 1 / n)
+    M = np.sqrt(((x[:, None] - y[None]) ** 2).sum(-1))
+    M = M if kind == "densities_w1" else M ** 2
+    return a, b, M / M.max()
+
+
+def l1_error(P, a, b):
+    return float(np.abs(P.sum(1) - a).sum() + np.abs(P.sum(0) - b).sum())
+
+
+def _crossings(iters, times, errors, row):
+    for target in (*TARGETS, MACHINE):
+        hit = np.flatnonzero(errors <= target)
+        key = "machine" if target == MACHINE else f"{target:.0e}"
+        row[f"nit_{key}"] = int(iters[hit[0]]) if hit.size else None
+        row[f"time_{key}"] = float(times[hit[0]]) if hit.size else None
+    return row
+
+
+def run_numopt(method, a, b, M, reg, budget):
+    from ..errors import InvalidProblemError
+    from ..transport import sinkhorn
+
+    row = dict(solver=f"numopt {method}")
+    try:
+        res = sinkhorn(a, b, M, reg, method=method, tol=MACHINE, max_time=budget)
+    except InvalidProblemError as err:
+        return dict(row, status="refused: " + str(err).split(";")[0][:60])
+    h = res.history
+    checked = ~np.isnan(h["marginal_error"])
+    row.update(final_error=res.marginal_error, status=res.status_enum.name, total_nit=res.nit,
+               total_time=res.time, trace=(h["time"][checked], h["marginal_error"][checked]))
+    return _crossings(h["iter"][checked], h["time"][checked], h["marginal_error"][checked], row)
+
+
+def run_pot(ot, method, a, b, M, reg, budget):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        start = time.perf_counter()
+        ot.sinkhorn(a, b, M, reg, method=method, numItermax=20, stopThr=0.0)
+        per_iteration = (time.perf_counter() - start) / 20
+        cap = max(20, int(budget / per_iteration) // 20 * 20)
+        start = time.perf_counter()
+        P, log = ot.sinkhorn(a, b, M, reg, method=method, numItermax=cap, stopThr=MACHINE,
+                             log=True)
+        elapsed = time.perf_counter() - start
+    nit = int(log.get("niter", log.get("n_iter", cap)))
+    errors = np.asarray(log["err"], dtype=float)
+    iters = np.arange(errors.size) * POT_PERIOD[method]
+    times = elapsed * iters / max(nit, 1)
+    final = l1_error(P, a, b)
+    status = "NONFINITE" if not np.all(np.isfinite(P)) else (
+        "SUCCESS" if final <= MACHINE * 10 else f"stopped at {nit} its")
+    row = dict(solver=f"POT {method}", final_error=final, status=status, total_nit=nit,
+               total_time=elapsed, trace=(times, errors))
+    return _crossings(iters, times, errors, row)
+
+
+def per_iteration(ot, a, b, M, reg, iterations):
+    """Seconds per iteration at equal iteration counts (numopt vs POT, interleaved)."""
+    from ..transport import sinkhorn
+
+    pairs = {"sinkhorn_log": "sinkhorn_log"}
+    if M.max() / reg <= 700:
+        pairs["sinkhorn"] = "sinkhorn"
+    best = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(REPEATS):
+            for ours, theirs in pairs.items():
+                for label, fn in ((f"numopt {ours}", lambda o=ours: sinkhorn(
+                        a, b, M, reg, method=o, tol=1e-300, max_iter=iterations)),
+                                  (f"POT {theirs}", lambda t=theirs: ot.sinkhorn(
+                                      a, b, M, reg, method=t, numItermax=iterations,
+                                      stopThr=0.0))):
+                    start = time.perf_counter()
+                    fn()
+                    best[label] = min(best.get(label, math.inf),
+                                      (time.perf_counter() - start) / iterations)
+    return best
+
+
+def peak_memory(fn):
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def run_case(case):
+    """Every numopt and POT solver on one case; flat rows (one per solver)."""
+    from ..transport import sinkhorn
+
+    ot = peer("ot")
+    p = case.params
+    a, b, M = instance(p["kind"], p["n"])
+    reg, budget = p["reg"], p["budget"]
+    sinkhorn(a[:4] / a[:4].sum(), b[:4] / b[:4].sum(), M[:4, :4], reg, max_iter=30)  # compile
+    rows = [run_numopt(m, a, b, M, reg, budget) for m in NUMOPT]
+    if ot is not None:
+        rows += [run_pot(ot, m, a, b, M, reg, budget) for m in POT]
+        speed = per_iteration(ot, a, b, M, reg, 20 if p["quick"] else 50)
+        for row in rows:
+            row["sec_per_iter"] = speed.get(row["solver"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        memory = {"numopt sns": lambda: sinkhorn(a, b, M, reg, max_iter=25),
+                  "numopt sinkhorn_log": lambda: sinkhorn(a, b, M, reg, method="sinkhorn_log",
+                                                          max_iter=20)}
+        if ot is not None:
+            memory.update({f"POT {m}": (lambda m=m: ot.sinkhorn(a, b, M, reg, method=m,
+                                                                numItermax=20)) for m in POT})
+        for row in rows:
+            if row["solver"] in memory:
+                row["peak_MiB"] = peak_memory(memory[row["solver"]])
+    for row in rows:
+        row.update(problem=case.name, kind=p["kind"], n=p["n"], reg=reg)
+    return rows
+
+
+COLUMNS = ["solver", "nit_1e-08", "time_1e-08", "nit_1e-10", "time_1e-10", "nit_machine",
+           "time_machine", "final_error", "status", "sec_per_iter", "peak_MiB"]
+
+
+def summarize(rows, outdir):
+    """Per-case tables, speed-up ratios against each POT method, a convergence figure."""
+    import matplotlib.pyplot as plt
+
+    parts, figures = [], []
+    for problem in dict.fromkeys(r["problem"] for r in rows):
+        group = [r for r in rows if r["problem"] == problem]
+        parts.append(f"### {problem}\n\n" + markdown_table(group, COLUMNS))
+        parts.append(_ratios(group))
+        fig, ax = plt.subplots(figsize=(6, 4))
+        for r in group:
+            if "trace" in r and len(r["trace"][0]):
+                ax.semilogy(np.maximum(r["trace"][0], 1e-4), np.maximum(r["trace"][1], 1e-17),
+                            label=r["solver"])
+        ax.set(xlabel="time (s)", ylabel="marginal error (POT: its own L2 error)",
+               title=problem, xscale="log")
+        ax.legend(fontsize=7)
+        figures.append(save_figure(fig, outdir, f"transport_{len(figures)}.png"))
+    return Section(TITLE, "\n\n".join(parts), figures)
+
+
+def _ratios(group):
+    by = {r["solver"]: r for r in group}
+    lines = ["| speed-up | " + " | ".join(f"POT {m}" for m in POT) + " |",
+             "|---|" + "---|" * len(POT)]
+    for key, label in (("time_1e-08", "SNS to 1e-8"), ("time_1e-10", "SNS to 1e-10"),
+                       ("time_machine", "SNS to 1e-13")):
+        ours = by.get("numopt sns", {}).get(key)
+        cells = [ratio(by.get(f"POT {m}", {}).get(key), ours) for m in POT]
+        lines.append(f"| {label} | " + " | ".join(
+            f"{c:.3g}x" if not math.isnan(c) else "not reached" for c in cells) + " |")
+    for ours, theirs in (("sinkhorn_log", "sinkhorn_log"), ("sinkhorn", "sinkhorn")):
+        r = ratio(by.get(f"POT {theirs}", {}).get("sec_per_iter"),
+                  by.get(f"numopt {ours}", {}).get("sec_per_iter"))
+        if not math.isnan(r):
+            lines.append(f"\nPer iteration, numopt {ours} vs POT {theirs}: {r:.3g}x faster.")
+    return "\n".join(lines)
