@@ -10,8 +10,6 @@ import argparse
 import pathlib
 import sys
 
-import numpy as np
-
 from .bench.common import format_value
 from .errors import InvalidProblemError, MissingDependencyError
 
@@ -156,7 +154,6 @@ def parser():
 def main(argv=None):
     """Entry point of the ``numopt`` console script; returns the exit code."""
     args = parser().parse_args(argv)
-    np.set_printoptions(precision=4)
     try:
         return args.run(args)
     except (InvalidProblemError, MissingDependencyError) as err:

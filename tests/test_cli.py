@@ -78,3 +78,12 @@ def test_readme_example_runs_and_ci_runs_the_readme_test_command():
     namespace = {}
     exec(re.search(r"```python\n(.*?)```", readme, re.S).group(1), namespace)
     assert namespace["res"].success
+
+
+def test_demo_without_matplotlib_says_so(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(cli, "demo_problems", tiny_demo)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    assert cli.main(["demo", "--plot", str(tmp_path / "x.png")]) == 0
+    out = capsys.readouterr().out
+    assert "No convergence plot" in out and 'numopt[plot]' in out
+    assert not (tmp_path / "x.png").exists()

@@ -43,9 +43,9 @@ def assert_monotone(res):
     assert np.all(np.diff(f) <= 1e-9 * np.maximum(1.0, np.abs(f[:-1]))), "f increased"
 
 
-@pytest.mark.parametrize("rule", RULES)
-@pytest.mark.parametrize("update", UPDATES)
-@pytest.mark.parametrize("partition", ["variable", "order"])
+@pytest.mark.parametrize("rule,update,partition", [  # every pair, fixed and variable blocks
+    (rule, update, ("variable", "order")[(i + j) % 2])
+    for i, rule in enumerate(RULES) for j, update in enumerate(UPDATES)])
 def test_least_squares_every_rule_and_update(rule, update, partition):
     f_star = least_squares().optimum()[1]
     res = no.minimize(least_squares(sparse=partition == "order"), method="bcd", rule=rule,

@@ -173,4 +173,4 @@ def test_root_finder_refuses_to_return_a_non_root():
     from numopt.problems.library._base import newton_root
 
     with pytest.raises(RuntimeError, match="x_star is unknown"):
-        newton_root(lambda x: x * x + 1.0, lambda x: np.diag(2.0 * x), np.ones(2), steps=5)
+        newton_root(lambda x: x * x + 1.0, lambda x: np.diag(2.0 * x), np.full(2, 0.3), steps=5)

@@ -165,6 +165,20 @@ def test_nonfinite_objective_ends_with_success_false(method, options):
     assert np.all(np.isfinite(res.x)) and np.isfinite(res.fun)
 
 
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("start", ["regular", "stationary"])
+def test_nonfinite_hessian_ends_with_success_false(method, start):
+    """At a stationary start only the methods with a curvature test need the Hessian."""
+    p = no.Problem(lambda x: float(x @ x), grad=lambda x: 2 * x,
+                   hess=lambda x: np.full((2, 2), np.nan))
+    res = no.minimize(p, np.ones(2) if start == "regular" else np.zeros(2), method=method)
+    if start == "stationary" and method in ("damped_newton", "grad_reg_newton"):
+        assert res.success and res.nhev == 0
+        return
+    assert not res.success and res.status == no.Status.NONFINITE
+    assert "Hessian" in res.message and "NaN or inf" in res.message
+
+
 @pytest.mark.parametrize("method", ["cubic_newton", "lazy_newton", "grad_reg_newton"])
 def test_adaptive_methods_treat_nonfinite_trials_as_rejections(method):
     """Adaptive rules reject a NaN trial point like any bad trial; the run still ends with

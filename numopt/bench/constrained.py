@@ -29,7 +29,8 @@ QUICK_PROBLEMS = ("HS6", "HS7", "HS28", "HS39", "HS40", "HS42", "HS48", "HS52", 
 PDE_GRIDS = {True: (4, 8), False: (8, 16, 32, 64)}
 PDE_SKETCH_ITERATIONS = 3  # outer iterations timed for the sketch (it does not converge)
 ALM_VARIANTS = {"alm_sketch (kaczmarz)": "kaczmarz", "alm_sketch (gaussian)": "gaussian",
-                "alm_sketch (exact)": "exact"}
+                "alm_sketch (block_kaczmarz)": "block_kaczmarz", "alm_sketch (exact)": "exact"}
+QUICK_VARIANTS = ("kaczmarz", "exact")
 ALM_MAX_TIME = 20.0  # seconds per alm_sketch run (the degenerate HS problems converge slowly)
 
 
@@ -96,7 +97,7 @@ def _testset(name, quick):
     import numopt as no
 
     rows = []
-    variants = {k: v for k, v in ALM_VARIANTS.items() if not (quick and v == "gaussian")}
+    variants = {k: v for k, v in ALM_VARIANTS.items() if not quick or v in QUICK_VARIANTS}
     for label, sketch in variants.items():
         problem = _problem(name)
         res, seconds, _ = timed(no.minimize, problem, method="alm_sketch", sketch=sketch,

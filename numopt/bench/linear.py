@@ -219,16 +219,25 @@ def _figure(rows, outdir):
     import matplotlib.pyplot as plt
 
     problems = list(dict.fromkeys(r["problem"] for r in rows))
-    fig, axes = plt.subplots(1, len(problems), figsize=(6.0 * len(problems), 4.2),
-                             squeeze=False)
-    for ax, problem in zip(axes[0], problems, strict=True):
-        for r in (r for r in rows if r["problem"] == problem):
+    fig, axes = plt.subplots(2, len(problems), figsize=(6.0 * len(problems), 7.5),
+                             squeeze=False, sharex=True)
+    for column, problem in enumerate(problems):
+        mine = [r for r in rows if r["problem"] == problem]
+        fixed = np.cumsum(next(r["curve"] for r in mine if r["solver"].startswith("best")))
+        learned = [np.cumsum(r["curve"]) for r in mine if r["omega"] is not None]
+        top, bottom = axes[0, column], axes[1, column]
+        for r in mine:
             style = "-" if r["omega"] is not None else "--"
-            ax.plot(np.arange(1, r["instances"] + 1), np.cumsum(r["curve"]), style,
-                    label=r["solver"])
-        ax.set(xlabel="instance", ylabel="cumulative SOR iterations", title=problem)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+            cumulative = np.cumsum(r["curve"])
+            instances = np.arange(1, r["instances"] + 1)
+            top.plot(instances, cumulative, style, label=r["solver"])
+            bottom.plot(instances, cumulative / fixed, style, label=r["solver"])
+        top.set_ylim(0, 1.5 * max(c[-1] for c in learned))
+        top.set(ylabel="cumulative SOR iterations", title=f"{problem} (Gauss–Seidel clipped)")
+        bottom.set(xlabel="instance", ylabel="cumulative / best fixed omega", ylim=(0.4, 2.0))
+        for ax in (top, bottom):
+            ax.grid(alpha=0.3)
+        top.legend(fontsize=8)
     return save_figure(fig, outdir, "linear_cumulative_cost.png")
 
 

@@ -212,4 +212,5 @@ def summarize(rows, outdir):
             solved = sum(r["reached"] for r in part)
             text += ["", f"### {title}", "", f"{solved}/{len(part)} runs reached the tolerance.",
                      "", markdown_table(part, columns)]
-    return Section(TITLE, "\n".join(text), [_figure(rows, outdir)])
+    figures = [_figure(rows, outdir)] if any(r["section"] == "a" for r in rows) else []
+    return Section(TITLE, "\n".join(text), figures)

@@ -33,9 +33,9 @@ def cases(quick):
     if quick:
         specs = [("random_assignment", 200, 1 / 1200, 4.0), ("uniform", 300, 0.01, 3.0)]
     else:
-        specs = [("random_assignment", 500, 1 / 1200, 40.0), ("uniform", 2000, 0.001, 60.0),
-                 ("uniform", 1000, 0.01, 30.0), ("gaussian_mixture", 1000, 0.002, 30.0),
-                 ("densities_w2", 1024, 1 / 1200, 30.0), ("densities_w1", 1024, 0.002, 30.0)]
+        # trimmed to fit ~10 minutes on 2 shared cores (issue 4 asks n up to 5000)
+        specs = [("random_assignment", 500, 1 / 1200, 25.0), ("uniform", 2000, 0.001, 30.0),
+                 ("gaussian_mixture", 1000, 0.002, 15.0), ("densities_w2", 1024, 0.002, 15.0)]
     return [Case("transport", f"{kind} n={n} reg={reg:.3g}",
                  dict(kind=kind, n=n, reg=reg, budget=budget, quick=quick))
             for kind, n, reg, budget in specs]
@@ -162,7 +162,7 @@ def run_case(case):
     rows = [run_numopt(m, a, b, M, reg, budget) for m in NUMOPT]
     if ot is not None:
         rows += [run_pot(ot, m, a, b, M, reg, budget) for m in POT]
-        speed = per_iteration(ot, a, b, M, reg, 20 if p["quick"] else 50)
+        speed = per_iteration(ot, a, b, M, reg, 20 if p["quick"] or p["n"] >= 2000 else 50)
         for row in rows:
             row["sec_per_iter"] = speed.get(row["solver"])
     with warnings.catch_warnings():

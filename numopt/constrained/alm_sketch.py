@@ -269,22 +269,22 @@ class AlmSketch(Solver):
         stationary = float(np.linalg.norm(point.G.T @ point.c)) <= math.sqrt(
             self.licq_tol) * c_norm and _kkt.violation_curvature(
             point.G, problem.eq.hess(state.x, point.c)) >= -math.sqrt(self.licq_tol)
-        rank = (f"the constraint Jacobian is rank-deficient at iteration {nit} "
-                f"(lambda_min(J J^T) = {gram.xi:.2e} < licq_tol = {self.licq_tol:g}, LICQ fails)")
+        rank = (f"lambda_min(J J^T) = {gram.xi:.2e} < licq_tol = {self.licq_tol:g} at "
+                f"iteration {nit}")
         if unreachable > _kkt.INFEASIBLE_RTOL * max(1.0, c_norm) and stationary:
             return state.replace(nit=nit, stop=Status.INFEASIBLE, message=(
-                f"The constraints look inconsistent: {rank}, and x is a local minimizer of "
-                f"the violation ||c|| = {c_norm:.3e} > 0 (no small step reduces it); check the "
-                "constraints for contradictory equations."))
+                f"The constraints look inconsistent: the Jacobian is rank-deficient ({rank}) "
+                f"and x is a local minimizer of the violation ||c|| = {c_norm:.3e} > 0 (no "
+                "small step reduces it); check the constraints for contradictory equations."))
         if unreachable > _kkt.INFEASIBLE_RTOL * max(1.0, c_norm):
             return state.replace(nit=nit, stop=Status.SINGULAR, message=(
-                f"The constraint Jacobian is singular: {rank}; the linearized constraints "
-                f"J d = -c are inconsistent here (a part of c of size {unreachable:.3e} lies "
-                "outside the range of J), so if the constraints are linear they are "
-                "inconsistent; otherwise remove redundant constraints or start elsewhere."))
+                f"The constraint Jacobian is singular, LICQ fails ({rank}), and the "
+                f"linearized constraints J d = -c are inconsistent here (a part of c of size "
+                f"{unreachable:.3e} lies outside the range of J): if the constraints are "
+                "linear they are inconsistent; otherwise start elsewhere."))
         return state.replace(nit=nit, stop=Status.SINGULAR, message=(
-            f"The constraint Jacobian is singular: {rank}; remove redundant constraints, "
-            "rescale them, or start elsewhere."))
+            f"The constraint Jacobian is singular, LICQ fails ({rank}); remove redundant "
+            "constraints, rescale them, or start elsewhere."))
 
     # ------------------------------------------------------------------ reporting
     def record(self, state):

@@ -57,6 +57,7 @@ class Context:
         self.rng = np.random.default_rng(seed)
         self._block_lipschitz = {}
         self._gsq_inverse = None
+        self._factors = {}
         self.iht_step = 1.0 / self._power_lambda_max() if rule == "gsq" and (
             partition == "variable") and not self.composite else None
 
@@ -106,7 +107,12 @@ class Context:
         if self.forest_blocks:
             Q = self.model.sparse_graph
             return _kernels.forest_solve_csr(Q.indptr, Q.indices, Q.data, block, rhs)
-        return sla.cho_solve(sla.cho_factor(self.model.bound_block(block)), rhs)
+        if self.partition is None:
+            return sla.cho_solve(sla.cho_factor(self.model.bound_block(block)), rhs)
+        key = block.tobytes()  # fixed blocks: factor each M_bb once
+        if key not in self._factors:
+            self._factors[key] = sla.cho_factor(self.model.bound_block(block))
+        return sla.cho_solve(self._factors[key], rhs)
 
     def _power_lambda_max(self):
         """``λ_max(M)`` by power iteration (seeded, independent of the run's generator)."""

@@ -42,6 +42,15 @@ class SecondOrderSolver(Solver):
         return dense_hessian(state.backend.xp, problem.hess(state.x))
 
     @staticmethod
+    def nonfinite_hessian(state, H):
+        """A stopped State (``NONFINITE``) when ``H`` has NaN or inf entries, else ``None``."""
+        xp = state.backend.xp
+        if bool(xp.all(xp.isfinite(H))):
+            return None
+        return state.replace(nit=state.nit + 1, stop=Status.NONFINITE, message=(
+            f"The Hessian at iteration {state.nit} has NaN or inf entries."))
+
+    @staticmethod
     def moved(problem, state, x_new, fun_new=None, **fields):
         """The State after an accepted step to ``x_new`` (``STALLED`` if ``x`` did not move)."""
         xp = state.backend.xp

@@ -125,6 +125,9 @@ class CubicNewton(SecondOrderSolver):
     def step(self, problem, state):
         xp = state.backend.xp
         model = state.model or CubicModel(state.kind, problem, state.x, xp)
+        if not model.finite:
+            return self.failed(state, status=Status.NONFINITE, message=(
+                f"The Hessian at iteration {state.nit} has NaN or inf entries."))
         before = model.factorizations
         escape = state.grad_norm <= self.tol and state.kind == "krylov"
         weight, trials = state.weight, 0
@@ -177,6 +180,9 @@ class CubicNewton(SecondOrderSolver):
         if getattr(state, "stop", None) is not None or state.grad_norm > self.tol:
             return state
         model = CubicModel(state.kind, problem, state.x, state.backend.xp)
+        if not model.finite:
+            return state.replace(stop=Status.NONFINITE, message=(
+                f"The Hessian at iteration {state.nit} has NaN or inf entries."))
         value = model.min_eigenvalue
         return state.replace(model=model, min_eigenvalue=value,
                              factorizations=state.factorizations + model.factorizations)

@@ -102,6 +102,9 @@ class DampedNewton(SecondOrderSolver):
     def step(self, problem, state):
         xp = state.backend.xp
         H = self.hessian(problem, state)
+        bad = self.nonfinite_hessian(state, H)
+        if bad is not None:
+            return bad
         factor, shift = cholesky(xp, H), 0.0
         count = state.factorizations + 1
         if factor is None:

@@ -92,6 +92,9 @@ class GradRegNewton(SecondOrderSolver):
         xp = state.backend.xp
         H = (dense_hessian(xp, self.hess_approx(state.x)) if self.hess_approx is not None
              else self.hessian(problem, state))
+        bad = self.nonfinite_hessian(state, H)
+        if bad is not None:
+            return bad
         constant = state.constant / 2.0 if self.rule == "mishchenko" else state.constant
         count = state.factorizations
         for trial in range(1, self.max_trials + 1):

@@ -99,7 +99,7 @@ class LazyNewton(SecondOrderSolver):
 
     def init(self, problem, x0):
         state = self.start_state(problem, x0, weight=self.cubic_weight, restarts=0,
-                                 phase_step=0)
+                                 phase_step=0, model=None)
         state = state.replace(
             period=self.update_every or min(state.x.shape[0], DEFAULT_PERIOD_CAP))
         return self._snapshot(problem, state)
@@ -123,6 +123,9 @@ class LazyNewton(SecondOrderSolver):
             if current.phase_step > 0 and self.adapt == "step":
                 current = self._snapshot(problem, current)  # refresh the stale Hessian here
                 restarts += 1
+                if current.stop is not None:
+                    return current.replace(nit=state.nit + 1, stop=current.stop,
+                                           message=current.message, restarts=restarts)
                 continue
             weight *= WEIGHT_GROWTH
             if current.phase_step > 0:  # adapt="phase": restart the phase from the snapshot
@@ -166,22 +169,32 @@ class LazyNewton(SecondOrderSolver):
         return new
 
     def _snapshot(self, problem, state):
-        """New snapshot z = x: Hessian, eigen-decomposition, stored f and g."""
-        model = EigenModel(state.backend.xp, self.hessian(problem, state))
+        """New snapshot z = x: Hessian, eigen-decomposition, stored f and g (a stopped
+        ``NONFINITE`` state when the Hessian has NaN or inf entries)."""
+        H = self.hessian(problem, state)
+        if not bool(state.backend.xp.all(state.backend.xp.isfinite(H))):
+            return state.replace(stop=Status.NONFINITE, message=(
+                f"The Hessian at iteration {state.nit} has NaN or inf entries."))
+        model = EigenModel(state.backend.xp, H)
         return state.replace(model=model, z_x=state.x, z_fun=state.fun, z_grad=state.grad,
                              z_grad_norm=state.grad_norm, phase_step=0,
                              factorizations=state.factorizations + 1)
 
     def record(self, state):
         return dict(super().record(state), cubic_weight=state.weight, restarts=state.restarts,
-                    min_eigenvalue=state.model.min_eigenvalue)
+                    min_eigenvalue=_min_eigenvalue(state))
 
     def result(self, problem, state, status, history, elapsed):
         res = super().result(problem, state, status, history, elapsed)
-        res["min_eigenvalue"] = float(state.model.min_eigenvalue)
+        res["min_eigenvalue"] = _min_eigenvalue(state)
         res["update_every"] = int(state.period)
         return res
 
 
 def _grad_norm(problem, x, state):
     return float(state.backend.xp.linalg.vector_norm(problem.grad(x)))
+
+
+def _min_eigenvalue(state):
+    """Smallest eigenvalue of the snapshot Hessian (NaN before the first snapshot)."""
+    return math.nan if state.model is None else float(state.model.min_eigenvalue)

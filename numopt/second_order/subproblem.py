@@ -47,6 +47,8 @@ class CubicModel:
 
     Attributes
     ----------
+    finite : bool
+        False when the dense Hessian has NaN or inf entries (nothing is factored then).
     factorizations : int
         Factorizations spent so far (``eigh`` counts one, each Cholesky one).
     min_eigenvalue : float
@@ -58,12 +60,14 @@ class CubicModel:
         self.kind, self.xp = kind, xp
         self.factorizations = 0
         self._min_eig = None
+        self.finite = True  # a non-finite Hessian-vector product shows up in the step
         if kind == "krylov":
             self.hessp = lambda v: problem.hessp(x, v)
             self.dim = x.shape[0]
             return
         self.H = dense_hessian(xp, problem.hess(x))
-        if kind == "eigen":
+        self.finite = bool(xp.all(xp.isfinite(self.H)))
+        if kind == "eigen" and self.finite:
             self.eigen = EigenModel(xp, self.H)
             self.factorizations = 1
             self._min_eig = self.eigen.min_eigenvalue

@@ -21,6 +21,8 @@ COLUMN_BLOCK = 64  # columns per parallel task in col_lse: 64 doubles = 8 cache 
 # exp(z) for z < -700 (< 1e-304) is skipped or set to 0: relative to the leading term it is
 # far below rounding, and computing it would hit subnormal arithmetic (~30x slower).
 EXP_FLOOR = -700.0
+EXPONENT_OFFSET = 1100  # float64 binary exponents span [-1073, 1024]
+EXPONENT_BINS = 2200
 
 
 def row_lse(M, g, reg, out):
@@ -99,30 +101,79 @@ def _sparse_hessian_matvec(indptr, indices, data, rows, cols, shift, p, q):
 @numba.njit(cache=True)
 def pcg_csr(indptr, indices, data, rows, cols, shift, rhs, diag, rtol, max_iter, d):
     """Jacobi-PCG on ``(K_s + shift I) d = rhs`` from ``d = 0`` (same iteration as
-    :func:`numopt.transport.newton.pcg`, its NumPy reference). Returns
-    ``(iterations, breakdown)``; ``d`` is written in place."""
-    d[:] = 0.0
+    :func:`numopt.transport.newton.pcg`, its NumPy reference), with fused vector loops and
+    no allocation per iteration. Returns ``(iterations, breakdown)``; ``d`` is written in
+    place."""
+    size = rhs.size
     r = rhs.copy()
-    z = r / diag
-    p = z.copy()
-    q = np.empty_like(rhs)
-    rz = np.dot(r, z)
-    target = rtol * np.sqrt(np.dot(rhs, rhs))
+    p = r / diag
+    q = np.empty(size)
+    rz = 0.0
+    bnorm = 0.0
+    for t in range(size):
+        d[t] = 0.0
+        rz += r[t] * p[t]
+        bnorm += rhs[t] * rhs[t]
+    target = rtol * rtol * bnorm
+    rnorm = bnorm
     for it in range(max_iter):
-        if np.sqrt(np.dot(r, r)) <= target:
+        if rnorm <= target:
             return it, False
         _sparse_hessian_matvec(indptr, indices, data, rows, cols, shift, p, q)
-        curvature = np.dot(p, q)
+        curvature = 0.0
+        for t in range(size):
+            curvature += p[t] * q[t]
         if not curvature > 0.0:
             return it, True
         alpha = rz / curvature
-        d += alpha * p
-        r -= alpha * q
-        z = r / diag
-        rz_new = np.dot(r, z)
-        p = z + (rz_new / rz) * p
+        rz_new = 0.0
+        rnorm = 0.0
+        for t in range(size):
+            d[t] += alpha * p[t]
+            r[t] -= alpha * q[t]
+            rz_new += r[t] * r[t] / diag[t]
+            rnorm += r[t] * r[t]
+        beta = rz_new / rz
+        for t in range(size):
+            p[t] = r[t] / diag[t] + beta * p[t]
         rz = rz_new
     return max_iter, False
+
+
+
+@numba.njit(cache=True)
+def top_k_threshold(values, k):
+    """The ``k``-th largest entry of the non-negative vector ``values`` (0 < k < size).
+
+    One pass bins the entries by binary exponent, a second gathers the bin holding the
+    k-th largest, and ``np.partition`` finishes on that bin only: O(size) and insensitive to
+    the many zero or subnormal entries of a sharp plan, where ``np.argpartition`` slows
+    down about 10x (35 ms against 0.5 ms for 40 000 entries, measured).
+    """
+    counts = np.zeros(EXPONENT_BINS, dtype=np.int64)
+    for v in values:
+        counts[_exponent_bin(v)] += 1
+    above = 0
+    boundary = EXPONENT_BINS - 1
+    while above + counts[boundary] < k:
+        above += counts[boundary]
+        boundary -= 1
+    candidates = np.empty(counts[boundary])
+    filled = 0
+    for v in values:
+        if _exponent_bin(v) == boundary:
+            candidates[filled] = v
+            filled += 1
+    need = k - above
+    return np.partition(candidates, filled - need)[filled - need]
+
+
+@numba.njit(cache=True)
+def _exponent_bin(v):
+    """Bin of ``v >= 0`` by binary exponent (0 for v == 0)."""
+    if v <= 0.0:
+        return 0
+    return min(max(math.frexp(v)[1] + EXPONENT_OFFSET, 1), EXPONENT_BINS - 1)
 
 
 _KERNELS = (row_lse, col_lse, plan_rows)

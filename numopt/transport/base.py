@@ -3,6 +3,7 @@ the final :class:`~numopt.Result` (plan, potentials, cost, fresh marginal error)
 
 import math
 
+import numpy as np
 from scipy.optimize import OptimizeResult
 
 from ..core.result import Result
@@ -43,9 +44,12 @@ class TransportSolver(Solver):
         return bool(state.checked) and state.marginal_error <= self.tol
 
     def finite(self, state):
-        xp = state.backend.xp
-        return (math.isfinite(state.marginal_error) and bool(xp.all(xp.isfinite(state.f)))
-                and bool(xp.all(xp.isfinite(state.g))))
+        return math.isfinite(state.marginal_error) and all(
+            _all_finite(state.backend.xp, v) for v in self.iterate(state))
+
+    def iterate(self, state):
+        """The arrays whose finiteness the loop checks every iteration (``f``, ``g``)."""
+        return state.f, state.g
 
     def record(self, state):
         row = {"phase": state.phase}
@@ -56,12 +60,13 @@ class TransportSolver(Solver):
     def measure(self, state):
         return float(state.marginal_error)
 
-    def potentials(self, problem, state):
+    def potentials(self, state):
         """``(f, g)`` of the reduced problem at ``state`` (POT convention)."""
         return state.f, state.g
 
     def intermediate(self, state):
-        return OptimizeResult(f=state.f, g=state.g, nit=state.nit, phase=state.phase,
+        f, g = self.potentials(state)
+        return OptimizeResult(f=f, g=g, nit=state.nit, phase=state.phase,
                               marginal_error=float(state.marginal_error))
 
     def extra_fields(self, state):
@@ -70,7 +75,7 @@ class TransportSolver(Solver):
 
     def result(self, problem, state, status, history, elapsed):
         xp = problem.xp
-        f, g = self.potentials(problem, state)
+        f, g = self.potentials(state)
         P, rows, cols = problem.ops.plan(f, g)
         error = problem.marginal_error(rows, cols)
         message = getattr(state, "message", None)
@@ -133,3 +138,9 @@ def full_check(problem, f, g):
     row_error, lse = row_check(problem, f, g)
     cols = xp.exp(g / problem.reg + problem.ops.col_lse(f))
     return row_error + float(xp.sum(xp.abs(cols - problem.b))), lse
+
+
+def _all_finite(xp, x):
+    if isinstance(x, np.ndarray):  # the hot path: plain NumPy, no wrapper overhead
+        return bool(np.isfinite(x).all())
+    return bool(xp.all(xp.isfinite(x)))

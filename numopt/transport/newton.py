@@ -16,13 +16,23 @@ from ..backend import is_numpy_namespace
 DIAG_FLOOR = 1e-300  # smallest Jacobi pivot (a row whose plan underflowed to 0)
 
 
-def sparsify(xp, P, kept):
+def sparsify(xp, P, kept, kernels=False):
     """The ``kept`` largest entries of ``P``: a SciPy CSR matrix for NumPy input (found with
-    ``np.argpartition``, O(nm), never a full sort), else a dense masked array in ``xp``."""
+    ``np.argpartition``, O(nm), never a full sort; with ``kernels=True`` every entry at or
+    above the numba :func:`~numopt.transport._kernels.top_k_threshold`, which is as exact up
+    to ties and far faster on sharp plans), else a dense masked array in ``xp``."""
     n, m = P.shape
     size = n * m
     if kept >= size:
         return P
+    if kernels:
+        from ._kernels import top_k_threshold
+
+        flat = P.reshape(-1)
+        threshold = top_k_threshold(flat, kept)
+        index = np.flatnonzero(flat >= threshold) if threshold > 0 else np.flatnonzero(flat)
+        rows, cols = np.divmod(index, m)
+        return scipy.sparse.csr_matrix((flat[index], (rows, cols)), shape=(n, m))
     if is_numpy_namespace(xp):
         flat = P.reshape(-1)
         index = np.argpartition(flat, size - kept)[size - kept:]

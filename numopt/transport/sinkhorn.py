@@ -115,19 +115,24 @@ class ScalingSinkhorn(TransportSolver):
         Kv = K @ v
         cols = v * (u @ K)
         error = float(xp.sum(xp.abs(u * Kv - problem.a)) + xp.sum(xp.abs(cols - problem.b)))
-        return State(f=f, g=g, u=u, v=v, K=K, Kv=Kv, marginal_error=error, checked=True,
+        return State(u=u, v=v, K=K, Kv=Kv, reg=reg, marginal_error=error, checked=True,
                      nit=0, phase="sinkhorn", backend=problem.backend)
 
     def step(self, problem, state):
-        xp, K = problem.xp, state.K
+        K = state.K
         Kv = state.Kv if state.Kv is not None else K @ state.v
         u = problem.a / Kv
         v = problem.b / (u @ K)
         nit = state.nit + 1
-        f, g = problem.reg * xp.log(u), problem.reg * xp.log(v)
         if nit % self.check_every and nit < self.max_iter:
-            return state.replace(f=f, g=g, u=u, v=v, Kv=None, checked=False, nit=nit)
+            return state.replace(u=u, v=v, Kv=None, checked=False, nit=nit)
         Kv = K @ v
-        error = float(xp.sum(xp.abs(u * Kv - problem.a)))
-        return state.replace(f=f, g=g, u=u, v=v, Kv=Kv, marginal_error=error, checked=True,
-                             nit=nit)
+        error = float(problem.xp.sum(problem.xp.abs(u * Kv - problem.a)))
+        return state.replace(u=u, v=v, Kv=Kv, marginal_error=error, checked=True, nit=nit)
+
+    def iterate(self, state):
+        return state.u, state.v
+
+    def potentials(self, state):
+        xp = state.backend.xp
+        return state.reg * xp.log(state.u), state.reg * xp.log(state.v)

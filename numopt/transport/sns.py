@@ -125,10 +125,11 @@ class SinkhornNewtonSparse(TransportSolver):
         xp, n = problem.xp, problem.shape[0]
         grad = xp.concat([problem.a - state.rows, problem.b - state.cols])
         rhs = null_space_projection(xp, problem.reg * grad, n)
-        S = sparsify(xp, state.P, state.kept)
+        kernels = problem.backend.name == "numba"
+        S = sparsify(xp, state.P, state.kept, kernels)
         max_cg = self.cg_max_iter or CG_ITER_PER_UNKNOWN * sum(problem.shape)
         solve = functools.partial(newton_direction, xp, state.rows, state.cols, S, rhs,
-                                  self.cg_rtol, max_cg, kernels=problem.backend.name == "numba")
+                                  self.cg_rtol, max_cg, kernels=kernels)
         d, cg_iterations, breakdown = solve()
         if breakdown:
             shift = CG_SHIFT * float(xp.max(xp.concat([state.rows, state.cols])))

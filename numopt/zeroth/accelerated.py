@@ -32,18 +32,17 @@ class ZOAccelerated(ZerothOrderSolver):
         x_{k+1} = \frac{\alpha_{k+1} u_{k+1} + A_k x_k}{A_{k+1}},
 
     where :math:`\hat g = (d/B) \sum_{i=1}^B (f(y + \gamma e_i) - f(y - \gamma e_i))/(2\gamma)
-    e_i` averages B two-point sphere estimates (``num_dirs = B``, orthogonal in blocks of d;
-    the 2B queries of one iteration run in parallel on ``executor``). With
-    :math:`\gamma = \epsilon/(2M)` and :math:`B \approx d^{3/4} M R/\epsilon` this needs
-    :math:`O(d^{1/4} M R/\epsilon)` iterations and :math:`O(d M^2 R^2/\epsilon^2)` queries.
-    The momentum restarts (``A = 0``, ``u = x``) whenever f increases (function-value
-    restart, O'Donoghue & Candès 2015, arXiv 1204.3982, §3.2), which also gives the
-    restarts that strongly convex f needs. M is estimated at x0 by
-    :math:`\|\hat g(x_0)\|` unless given (1 if that is 0). Each
-    iteration also queries :math:`f(x_{k+1})` (counted). The run succeeds when the window
-    average of :math:`\|\hat g\|` (an estimate of :math:`\|\nabla f_\gamma\|`) is
-    ``<= tol``, and ends with ``STALLED`` when the best f improves by at most
-    ``tol * (|f| + 1)`` over 100 iterations.
+    e_i` averages B two-point sphere estimates (``num_dirs = B``, orthogonal in blocks of d; the
+    2B queries of one iteration run in parallel on ``executor``). With :math:`\gamma =
+    \epsilon/(2M)` and :math:`B \approx d^{3/4} M R/\epsilon` this needs :math:`O(d^{1/4} M
+    R/\epsilon)` iterations and :math:`O(d M^2 R^2/\epsilon^2)` queries. The momentum restarts
+    (``A = 0``, ``u = x``) whenever :math:`\hat g(y_k)^T (x_{k+1} - x_k) > 0` (gradient restart,
+    O'Donoghue & Candès 2015, arXiv 1204.3982, §3.2: it needs no value of the non-smooth f),
+    which also gives the restarts that strongly convex f needs. M is estimated at x0 by
+    :math:`\|\hat g(x_0)\|` unless given (1 if that is 0). Each iteration also queries
+    :math:`f(x_{k+1})` (counted). The run succeeds when the window average of :math:`\|\hat g\|`
+    (an estimate of :math:`\|\nabla f_\gamma\|`) is ``<= tol``, and ends with ``STALLED`` when
+    the best f improves by at most ``tol * (|f| + 1)`` over 100 iterations.
 
     Parameters
     ----------
@@ -108,7 +107,7 @@ class ZOAccelerated(ZerothOrderSolver):
         u_new = u - alpha * est.grad
         x_new = (alpha * u_new + A * x) / A_new
         fx = self.evaluator(problem).one(x_new)
-        restart = fx > state.fun  # function-value restart, O'Donoghue & Candes 2015, §3.2
+        restart = float(est.grad @ (x_new - x)) > 0.0  # gradient restart (see the docstring)
         norms, grad_norm = self.window_norm(state.norms, est.norm_sq)
         best = (*state.best, min(fx, state.best[-1]))[-STALL_WINDOW - 1:]
         stalled = len(best) > STALL_WINDOW and best[0] - best[-1] <= self.tol * (abs(fx) + 1)

@@ -188,8 +188,9 @@ def estimate_grad(f, x, estimator="gaussian", num_dirs=1, mu=None, rng=None, exe
     ============== =========================================================== ======== ====
 
     ``gaussian`` is unbiased for :math:`\nabla f_\mu`, :math:`f_\mu(x) = E f(x + \mu u)`, with
-    :math:`\|\nabla f_\mu - \nabla f\| \le (\mu/2) L (d+3)^{3/2}` ([1], Lemma 3); ``central``
-    and ``sphere`` are exactly unbiased on quadratics; ``jvp`` is unbiased ([3], eq. 5).
+    :math:`\|\nabla f_\mu - \nabla f\| \le (\mu/2) L (d+3)^{3/2}` ([1], §2; ALGORITHMS.md §6.1);
+    ``central`` and ``sphere`` are exactly unbiased on quadratics; ``jvp`` is unbiased ([3]).
+    Equation numbers of [1]-[3] were not verified against the papers (ALGORITHMS.md §9).
     Random directions are orthogonal when ``num_dirs <= d`` (in blocks of ``d`` beyond), which
     lowers the variance; with ``num_dirs = d`` the ``sphere`` estimate of a quadratic is exact.
 
@@ -235,7 +236,7 @@ def estimate_grad(f, x, estimator="gaussian", num_dirs=1, mu=None, rng=None, exe
     References
     ----------
     [1] Nesterov & Spokoiny, "Random gradient-free minimization of convex functions",
-    Found. Comput. Math. 17 (2017), eqs. (21), (23)-(26).
+    Found. Comput. Math. 17 (2017) 527-566, §2-3.
     [2] Flaxman, Kalai & McMahan, SODA 2005, arXiv cs/0408007, Lemma 1.
     [3] Baydin, Pearlmutter, Syme, Wood & Torr, "Gradients without backpropagation",
     arXiv 2202.08587.

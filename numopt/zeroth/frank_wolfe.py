@@ -37,7 +37,7 @@ class ZOFrankWolfe(ZerothOrderSolver):
     :math:`\rho_t = 4/(t+8)^{2/3}`, :math:`c_t = 2/(d^{1/2}(t+8)^{1/3})`. :math:`c_t` is kept
     above the cancellation-safe :func:`default_mu`, and a fixed ``mu`` replaces the schedule.
     The primal gap decays as :math:`O(d^{1/3}/T^{1/3})` for convex smooth f (the paper's
-    Theorem 3.4, RDSA). ``grad_norm`` is the window average of the Frank–Wolfe gap
+    main theorem for RDSA, abstract). ``grad_norm`` is the window average of the Frank–Wolfe gap
     :math:`\langle d_t, x_t - \mathrm{LMO}(d_t)\rangle` (with :math:`g_t` in place of
     :math:`d_t` for the accurate coordinate-wise estimators; the average :math:`d_t` of
     zig-zagging estimates underestimates the gap); the run stops when it is ``<= tol``, and the
@@ -62,7 +62,8 @@ class ZOFrankWolfe(ZerothOrderSolver):
     References
     ----------
     Sahu, Zaheer & Kar, "Towards gradient free and projection free stochastic optimization",
-    AISTATS 2019, arXiv 1810.03233, Algorithm 1 and eqs. (5)-(7).
+    AISTATS 2019, arXiv 1810.03233, Algorithm 1 (schedules as recalled in ALGORITHMS.md
+    §6.4, not re-read in the paper body).
 
     Examples
     --------

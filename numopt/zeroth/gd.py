@@ -24,16 +24,16 @@ METRICS = ("identity", "bfgs")
 class ZOGradientDescent(ZerothOrderSolver):
     r"""Zeroth-order gradient descent (random gradient-free method :math:`RG_\mu`).
 
-    Iterates :math:`x_{k+1} = x_k - h_k \hat g_\mu(x_k)` with a gradient estimate
-    :math:`\hat g_\mu` from :func:`numopt.zeroth.estimate_grad` (Nesterov & Spokoiny 2017,
-    method (49)/(55)). With ``step=None`` (default) :math:`h_k` comes from Armijo backtracking
-    on f, started at twice the last accepted step, using the estimated decrease rate
-    :math:`c \sum_i \delta_i^2 \approx \nabla f^T \hat g` as the slope; every probe is a
-    counted query. With a known gradient Lipschitz constant L the theory step for smooth
-    convex f is ``step = 1 / (4 (d + 4) L)`` (Theorem 8), giving :math:`O(d L R^2/\epsilon)`
-    queries. A failed search keeps x and halves the step; 3 failures in a row (1 for the
-    deterministic estimators) end the run with ``LINE_SEARCH_FAILED`` (the estimates are no
-    longer descent directions: noise or rounding dominate; raise ``mu``).
+    Iterates :math:`x_{k+1} = x_k - h_k \hat g_\mu(x_k)` with a gradient estimate :math:`\hat
+    g_\mu` from :func:`numopt.zeroth.estimate_grad` (Nesterov & Spokoiny 2017, §3-4). With
+    ``step=None`` (default) :math:`h_k` comes from Armijo backtracking on f, started at twice
+    the last accepted step, using the estimated decrease rate :math:`c \sum_i \delta_i^2 \approx
+    \nabla f^T \hat g` as the slope; every probe is a counted query. With a known gradient
+    Lipschitz constant L the theory step for smooth convex f is ``step = 1 / (4 (d + 4) L)``
+    (ALGORITHMS.md §6.2), giving :math:`O(d L R^2/\epsilon)` queries. A failed search keeps x
+    and halves the step; 3 failures in a row (1 for the deterministic estimators) end the run
+    with ``LINE_SEARCH_FAILED`` (the estimates are no longer descent directions: noise or
+    rounding dominate; raise ``mu``).
 
     Stops when the root mean of the last ``window`` estimates of :math:`\|\nabla f\|^2`
     is ``<= tol``; the result's ``grad_norm`` and ``jac`` then come from a central coordinate

@@ -27,7 +27,7 @@ class ZOPerturbed(ZOGradientDescent):
     (f(x+\delta z_i) - f(x-\delta z_i))/(2\delta) z_i`, :math:`z_i` an orthonormal frame).
     When the window-averaged estimate of :math:`\|\nabla f\|` falls to ``tol`` the iterate is
     an anchor :math:`a` and an isotropic perturbation :math:`\xi \sim N(0, (r^2/d) I)` is
-    added (Ren et al., eq. 3; Jin et al. 2017, Alg. 2). If f then falls below
+    added (Ren et al.; Jin et al. 2017, Alg. 2). If f then falls below
     :math:`f(a) - 10^{-6}(|f(a)| + 1)` within ``escape_iters`` iterations the anchor was a
     saddle and descent goes on; otherwise the run ends at :math:`a` after a second-order
     check: the curvature along the drift :math:`v` of the attempt,

@@ -16,7 +16,14 @@ from .pde import laplacian_2d, pde_control
 def collection():
     """The equality-constrained test set: ``{name: factory}``; each factory returns a fresh
     :class:`KnownOptimumProblem` (``x0`` the standard start, ``f_star`` the published
-    optimum)."""
+    optimum).
+
+    Examples
+    --------
+    >>> p = collection()["HS40"]()
+    >>> p.dim, p.eq.fun(p.x0).shape, p.f_star
+    (4, (3,), -0.25)
+    """
     return dict(PROBLEMS)
 
 

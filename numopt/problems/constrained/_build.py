@@ -10,6 +10,17 @@ from ._jet import Jet, as_jet
 class KnownOptimumProblem(Problem):
     """A :class:`numopt.Problem` with its published optimum.
 
+    Parameters
+    ----------
+    *args, **kwargs
+        As for :class:`numopt.Problem` (``fun``, ``grad``, ``hess``, ``x0``, ``eq``, ...).
+    f_star : float
+        Published optimal value.
+    x_star : array_like, optional
+        Published solution.
+    source : str
+        Reference of the formula.
+
     Attributes
     ----------
     f_star : float
@@ -18,6 +29,13 @@ class KnownOptimumProblem(Problem):
         Published solution, where one is given.
     source : str
         Where the formula and optimum come from.
+
+    Examples
+    --------
+    >>> import numopt as no
+    >>> p = no.problems.constrained.collection()["HS6"]()
+    >>> p.f_star, p.x_star.tolist(), p.eq.fun(p.x_star).tolist()
+    (0.0, [1.0, 1.0], [0.0])
     """
 
     def __init__(self, *args, f_star, x_star=None, source="", **kwargs):

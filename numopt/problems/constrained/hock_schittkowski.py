@@ -19,12 +19,24 @@ def _hs(name, f, c, x0, f_star, x_star=None, source="Hock & Schittkowski 1981"):
     return lambda: build(name, f, c, x0, f_star, x_star, source)
 
 
-HS77_F = lambda x: ((x[0] - 1) ** 2 + (x[0] - x[1]) ** 2 + (x[2] - 1) ** 2  # noqa: E731
-                    + (x[3] - 1) ** 4 + (x[4] - 1) ** 6)
-HS79_F = lambda x: ((x[0] - 1) ** 2 + (x[0] - x[1]) ** 2 + (x[1] - x[2]) ** 2  # noqa: E731
-                    + (x[2] - x[3]) ** 4 + (x[3] - x[4]) ** 4)
-HS39_C = lambda x: [x[1] - x[0] ** 3 - x[2] ** 2, x[0] ** 2 - x[1] - x[3] ** 2]  # noqa: E731
-HS52_C = lambda x: [x[0] + 3 * x[1], x[2] + x[3] - 2 * x[4], x[1] - x[4]]  # noqa: E731
+def HS77_F(x):
+    return ((x[0] - 1) ** 2 + (x[0] - x[1]) ** 2 + (x[2] - 1) ** 2 + (x[3] - 1) ** 4
+            + (x[4] - 1) ** 6)
+
+
+def HS79_F(x):
+    return ((x[0] - 1) ** 2 + (x[0] - x[1]) ** 2 + (x[1] - x[2]) ** 2 + (x[2] - x[3]) ** 4
+            + (x[3] - x[4]) ** 4)
+
+
+def HS39_C(x):
+    return [x[1] - x[0] ** 3 - x[2] ** 2, x[0] ** 2 - x[1] - x[3] ** 2]
+
+
+def HS52_C(x):
+    return [x[0] + 3 * x[1], x[2] + x[3] - 2 * x[4], x[1] - x[4]]
+
+
 A56, B56 = math.asin(math.sqrt(1 / 4.2)), math.asin(math.sqrt(5 / 7.2))
 
 

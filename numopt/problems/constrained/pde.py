@@ -23,7 +23,19 @@ CONTROL_WEIGHT = 0.05  # weight of ||z||^2, Hong et al. (2023), §6.3
 
 
 def laplacian_2d(N):
-    """The 5-point Laplacian on the N x N interior grid of [-1, 1]^2 (CSR, N^2 x N^2)."""
+    """The 5-point Laplacian on the N x N interior grid of [-1, 1]^2 (CSR, N^2 x N^2).
+
+    Parameters
+    ----------
+    N : int
+        Interior grid points per side (mesh ``h = 2 / (N + 1)``, zero boundary values).
+
+    Examples
+    --------
+    >>> L = laplacian_2d(2)
+    >>> L.toarray()[0].tolist()
+    [-9.0, 2.25, 2.25, 0.0]
+    """
     h = 2.0 / (N + 1)
     second = sp.diags([np.ones(N - 1), -2.0 * np.ones(N), np.ones(N - 1)], [-1, 0, 1])
     eye = sp.identity(N)

@@ -71,14 +71,14 @@ def powell_badly_scaled():
     """
 
     def residuals(x):
-        return np.array([1e4 * x[0] * x[1] - 1.0, math.exp(-x[0]) + math.exp(-x[1]) - 1.0001])
+        return np.array([1e4 * x[0] * x[1] - 1.0, np.exp(-x[0]) + np.exp(-x[1]) - 1.0001])
 
     def jacobian(x):
-        return np.array([[1e4 * x[1], 1e4 * x[0]], [-math.exp(-x[0]), -math.exp(-x[1])]])
+        return np.array([[1e4 * x[1], 1e4 * x[0]], [-np.exp(-x[0]), -np.exp(-x[1])]])
 
     def curvature(x, w):
-        return np.array([[w[1] * math.exp(-x[0]), 1e4 * w[0]],
-                         [1e4 * w[0], w[1] * math.exp(-x[1])]])
+        return np.array([[w[1] * np.exp(-x[0]), 1e4 * w[0]],
+                         [1e4 * w[0], w[1] * np.exp(-x[1])]])
 
     return SumOfSquares(residuals, jacobian, curvature, x0=[0.0, 1.0], name="powell_badly_scaled",
                         f_star=0.0, x_star=POWELL_BADLY_SCALED_X_STAR,
