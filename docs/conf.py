@@ -13,7 +13,9 @@ Environment switches (all optional):
 
 ``NUMOPT_DOCS_EXECUTE``
     myst-nb execution mode for the notebooks: ``cache`` (default: executed once, re-run only
-    when a notebook changes; the cache lives in ``docs/_build/.jupyter_cache``), ``force`` or
+    when a notebook changes; the cache lives in ``docs/_build/.jupyter_cache``, so a CI
+    checkout executes every notebook once), ``force`` (re-execute all: the cache is keyed on
+    the notebooks' code, not on numopt's, so use it locally after changing the library) or
     ``off`` (render the stored, output-free notebooks; quick local builds of prose).
 ``NUMOPT_DOCS_BENCH``
     ``auto`` (default: show the report of the last ``numopt bench`` run found in

@@ -106,3 +106,20 @@ def test_plans_have_right_marginals_and_are_nonnegative(a, b, seed, reg, method)
     np.testing.assert_allclose(res.plan.sum(1), a, atol=1e-9)
     np.testing.assert_allclose(res.plan.sum(0), b, atol=1e-9)
     assert res.marginal_error <= 1e-10
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("method", ["sns", "sinkhorn", "sinkhorn_log"])
+def test_cupy_path_matches_numpy(method):
+    cp = pytest.importorskip("cupy")
+    from numopt.backend import cupy_status
+
+    if not cupy_status()[0]:
+        pytest.skip(cupy_status()[1])
+    rng = np.random.default_rng(8)
+    M = rng.random((300, 200))
+    a, b = np.full(300, 1 / 300), np.full(200, 1 / 200)
+    ref = sinkhorn(a, b, M, 0.01, method=method, tol=1e-12)
+    res = sinkhorn(cp.asarray(a), cp.asarray(b), cp.asarray(M), 0.01, method=method, tol=1e-12)
+    assert res.success and res.backend == "cupy" and isinstance(res.plan, cp.ndarray)
+    np.testing.assert_allclose(cp.asnumpy(res.plan), ref.plan, atol=1e-10, rtol=0)

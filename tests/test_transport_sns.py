@@ -55,7 +55,7 @@ def test_too_few_kept_entries_grow_and_still_converge():
     res = sinkhorn(a, a, C, 1 / 800, method="sns", tol=1e-12, density=1 / 200)
     assert res.success, res.message
     kept = res.history["kept"][res.history["phase"] == "newton"]
-    assert kept[0] == 200 and kept[-1] > kept[0] and res.kept == kept[-1]
+    assert kept.min() >= 200 and kept[-1] > 200 and res.kept == kept[-1]
     assert np.all(np.diff(kept) >= 0)
 
 

@@ -146,6 +146,16 @@ def test_default_mu_is_cancellation_safe():
     assert no.zeroth.default_mu("gaussian", np.zeros(2)) == FORWARD_MU
     assert no.zeroth.default_mu("central", np.array([-100.0, 3.0])) == 100 * CENTRAL_MU
     assert 1e-8 < FORWARD_MU < 2e-8 and 5e-6 < CENTRAL_MU < 7e-6
+    per_coordinate = no.zeroth.default_mu("coordinate", np.array([1e6, 2e-6, -3.0]))
+    np.testing.assert_allclose(per_coordinate, CENTRAL_MU * np.array([1e6, 1.0, 3.0]))
+
+
+def test_coordinate_differences_stay_accurate_on_badly_scaled_variables():
+    f = lambda x: float((x[0] - 1e6) ** 2 + (x[1] - 2e-6) ** 2 + x[0] * x[1])  # noqa: E731
+    x = np.array([1e6 + 1.0, 1e-6])
+    g = np.array([2 * (x[0] - 1e6) + x[1], 2 * (x[1] - 2e-6) + x[0]])
+    np.testing.assert_allclose(estimate_grad(f, x, "coordinate"), g, rtol=1e-6)
+    np.testing.assert_allclose(estimate_grad(f, x, "forward"), g, rtol=1e-2)  # O(mu_i) error
 
 
 @pytest.mark.parametrize(("kwargs", "fragment"), [

@@ -185,7 +185,7 @@ def test_bfgs_metric_is_finite_difference_quasi_newton():
     p = no.problems.library(["rosenbrock"])["rosenbrock"]
     plain = no.minimize(p, method="zo_gd", estimator="forward", tol=1e-6, max_fev=3000, seed=0)
     p.reset_counts()
-    bfgs = no.minimize(p, method="zo_gd", estimator="forward", metric="bfgs", tol=1e-6,
+    bfgs = no.minimize(p, method="zo_gd", estimator="coordinate", metric="bfgs", tol=1e-6,
                        max_iter=500, seed=0)
     assert bfgs.success and bfgs.fun < 1e-10 and not plain.success
     assert bfgs.nfev < 1000 < plain.nfev
@@ -199,7 +199,12 @@ def test_bfgs_update_satisfies_the_secant_equation():
     rng = np.random.default_rng(0)
     s, y = rng.standard_normal(4), rng.standard_normal(4)
     y = y if s @ y > 0 else -y
-    H = bfgs_update(None, s, y)
+    H0 = np.eye(4) * 2.0
+    B0s = s / 2.0
+    y = y if s @ y >= 0.2 * s @ B0s else y + B0s  # undamped case
+    H = bfgs_update(H0, s, y)
     np.testing.assert_allclose(H @ y, s, atol=1e-12)
     np.testing.assert_allclose(H, H.T)
-    assert bfgs_update(H, s, -y) is H  # negative curvature: skipped
+    damped = bfgs_update(H, s, -y)  # negative curvature: damped, still positive definite
+    assert np.all(np.linalg.eigvalsh(damped) > 0)
+    assert bfgs_update(H, s, np.zeros(4)) is H

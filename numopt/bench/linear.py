@@ -1,16 +1,18 @@
 """Linear systems benchmark (issue 5): omega tuning across sequences, the compiled SOR sweep
 against PyAMG's, and SSOR-preconditioned CG against plain CG.
 
-* **Bandits** — the shifted-Laplacian sequences of Khodak et al. (arXiv 2310.02246, §6):
-  total SOR iterations of Tsallis-INF, ChebCB and Tsallis-INF-CB against Gauss–Seidel
-  (omega = 1), the best fixed grid omega in hindsight, the per-instance grid optimum and
-  Young's asymptotically optimal omega per instance. Iteration counts are exact and
-  hardware-independent; every arm of every instance is priced by the compiled kernel.
+* **Bandits** — the shifted-Laplacian sequences of Khodak et al. (arXiv 2310.02246,
+  ``scripts/contextual.m``): total SOR iterations of Tsallis-INF, ChebCB and
+  Tsallis-INF-CB against Gauss–Seidel (omega = 1), the best fixed grid omega in hindsight,
+  the per-instance grid optimum and Young's asymptotically optimal omega per instance.
+  Iteration counts are exact and hardware-independent; every arm of every instance is
+  priced by the compiled kernel.
 * **Sweep** — seconds per forward SOR sweep on the 2-D Poisson matrix (256² and 512²),
   numopt's numba kernel and ``pyamg.relaxation.relaxation.sor`` interleaved, best of
   several repeats, reported as a ratio.
-* **Heat** — Crank–Nicolson steps of the 2-D heat equation (§6): SciPy's plain CG against
-  SSOR-CG with fixed and learned omega, all warm-started from the previous step.
+* **Heat** — Crank–Nicolson steps of the 2-D heat equation (``scripts/h2d.m``): SciPy's
+  plain CG against SSOR-CG with fixed and learned omega, all warm-started from the
+  previous step.
 """
 
 import math

@@ -27,8 +27,9 @@ class ChebCB:
 
     References
     ----------
-    Khodak, Chow, Balcan, Talwalkar, ICLR 2024, arXiv 2310.02246 (§4, ChebCB); D. Foster,
-    A. Rakhlin, "Beyond UCB", ICML 2020, arXiv 2002.04926 (SquareCB, Alg. 1).
+    Khodak, Chow, Balcan, Talwalkar, ICLR 2024, arXiv 2310.02246 (ChebCB; constants from
+    ``learners/ChebCB.m``); D. Foster, A. Rakhlin, "Beyond UCB", ICML 2020,
+    arXiv 2002.04926 (SquareCB).
     """
 
     def __init__(self, n_arms, context_range, degree):

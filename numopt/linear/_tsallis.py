@@ -42,8 +42,8 @@ def tsallis_probabilities(losses, eta):
     References
     ----------
     J. Zimmert, Y. Seldin, "Tsallis-INF: An Optimal Algorithm for Stochastic and Adversarial
-    Bandits", JMLR 2021, arXiv 1807.07623 (Alg. 1, Eq. (4)); Khodak et al. 2024,
-    arXiv 2310.02246 (§3).
+    Bandits", JMLR 2021, arXiv 1807.07623 (Tsallis-INF with alpha = 1/2); Khodak et al. 2024,
+    arXiv 2310.02246 (``learners/TsallisINF.m``; the bracket is numopt's fix).
 
     Examples
     --------

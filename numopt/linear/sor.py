@@ -13,7 +13,7 @@ from ._system import as_system, check_omega
 
 #: a residual this many times the initial one means the iteration diverges. SOR's iteration
 #: matrix is non-normal, so transient growth of a few orders of magnitude is normal for
-#: omega near 2 (Varga 2000, §3.6); 1e10 is far beyond it.
+#: omega near 2 (R. S. Varga, *Matrix Iterative Analysis*, 2000); 1e10 is far beyond it.
 DIVERGENCE_FACTOR = 1e10
 
 ORDERINGS = ("auto", "natural", "red_black")
@@ -51,7 +51,7 @@ class SOR(LinearSolver):
     ----------
     M. Khodak, E. Chow, M.-F. Balcan, A. Talwalkar, "Learning to Relax: Setting Solver
     Parameters Across a Sequence of Linear System Instances", ICLR 2024, arXiv 2310.02246
-    (SOR as in §2, Eq. (1)). D. M. Young, *Iterative Solution of Large Linear Systems*, 1971.
+    (``solvers/sor.m``). D. M. Young, *Iterative Solution of Large Linear Systems*, 1971.
 
     Examples
     --------

@@ -33,8 +33,9 @@ class SSORCG(LinearSolver):
 
     References
     ----------
-    Khodak, Chow, Balcan, Talwalkar, ICLR 2024, arXiv 2310.02246 (§5, SSOR-preconditioned
-    CG); Saad, *Iterative Methods for Sparse Linear Systems*, 2nd ed. 2003, Alg. 9.1 and §10.2.
+    Khodak, Chow, Balcan, Talwalkar, ICLR 2024, arXiv 2310.02246 (``solvers/ssor_pcg.m``,
+    SSOR-preconditioned CG); Saad, *Iterative Methods for Sparse Linear Systems*, 2nd ed.
+    2003 (preconditioned CG; SSOR preconditioning).
 
     Examples
     --------

@@ -30,15 +30,15 @@ class OmegaTuner:
     iteration count ``l_t`` (the cap ``max_iter`` when the solve did not converge; such
     instances are flagged ``capped`` in the report).
 
-    Policies
-    --------
+    The policies:
+
     ``"tsallis_inf"``
-        Adversarial bandit; total cost approaches the best fixed omega (§3 of the paper).
+        Adversarial bandit; total cost approaches the best fixed omega.
         See :func:`~numopt.linear._tsallis.tsallis_probabilities` for the safeguarded
         normaliser.
     ``"chebcb"``
         Contextual bandit with Chebyshev cost models of a scalar context in
-        ``context_range``; approaches the instance-optimal omega (§4).
+        ``context_range``; approaches the instance-optimal omega (their ChebCB).
     ``"tsallis_inf_cb"``
         One Tsallis-INF per context bin (``bins`` bins of ``context_range``).
     ``"fixed"``
@@ -73,8 +73,8 @@ class OmegaTuner:
 
     References
     ----------
-    Khodak et al. 2024, arXiv 2310.02246 (Alg. 1 Tsallis-INF with the iteration-count loss;
-    Alg. 2 ChebCB); Zimmert & Seldin, arXiv 1807.07623.
+    Khodak et al. 2024, arXiv 2310.02246 (Tsallis-INF with the iteration-count loss, ChebCB;
+    ``learners/*.m`` of the authors' code); Zimmert & Seldin, arXiv 1807.07623.
 
     Examples
     --------

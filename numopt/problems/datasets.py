@@ -111,6 +111,19 @@ def load_logistic(name, l2=1.0, l1=0.0, positive_class=None, intercept=False):
 def load_softmax(name, l2=1.0, intercept=False):
     """A :class:`~numopt.problems.SoftmaxRegression` on a classification dataset.
 
+    Parameters
+    ----------
+    name : {"breast_cancer", "digits", "iris", "wine"}
+    l2 : float, default 1.0
+        Ridge weight.
+    intercept : bool, default False
+        Append a column of ones to the standardized features.
+
+    Returns
+    -------
+    SoftmaxRegression
+        One weight vector per class, flattened (``dim = n_features * n_classes``).
+
     Examples
     --------
     >>> from numopt.problems import load_softmax
@@ -127,6 +140,19 @@ def load_least_squares(name="diabetes", l2=0.0, l1=0.0, intercept=True):
 
     The target is centered (the intercept column, on by default, then fits the remaining
     offset exactly).
+
+    Parameters
+    ----------
+    name : {"diabetes"}, default "diabetes"
+        The regression dataset scikit-learn ships.
+    l2, l1 : float, default 0
+        Regularization weights.
+    intercept : bool, default True
+        Append a column of ones to the standardized features.
+
+    Returns
+    -------
+    LeastSquares
 
     Examples
     --------

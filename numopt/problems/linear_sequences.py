@@ -1,4 +1,4 @@
-"""Seeded sequences of related linear systems (Khodak et al. 2024, arXiv 2310.02246, §6):
+"""Seeded sequences of related linear systems (Khodak et al. 2024, arXiv 2310.02246; ``scripts/``):
 shifted 5-point Laplacians with Beta-distributed shifts and the 2-D heat equation with a
 time-varying diffusivity (Crank–Nicolson)."""
 
@@ -60,7 +60,7 @@ def shifted_laplacian_sequence(n_instances, variance="high", grid=10, seed=0):
 
     References
     ----------
-    Khodak et al., arXiv 2310.02246, §6 and ``scripts/contextual.m``.
+    Khodak et al., arXiv 2310.02246 and their ``scripts/contextual.m``.
 
     Examples
     --------

@@ -22,6 +22,8 @@ ARMIJO_C1 = 1e-4  # sufficient-increase constant (Nocedal & Wright 2006, §3.1)
 MAX_HALVINGS = 30  # backtracking halvings before the line search gives up
 SLOW_RATIO = 0.5  # a Newton step that cuts the marginal error by less than 2x is "slow"
 SLOW_STEPS = 2  # this many slow steps in a row double the kept entries
+STUCK_RATIO = 0.9  # a step cutting the error by < 10% (non-sparse plan, e.g. clustered
+STUCK_GROWTH = 4  # points) multiplies the kept entries by 4 at once [R: 10 -> 4 steps]
 MERIT_SWITCH = 10.0  # switch to the marginal-error merit once slope < 10·eps·|D|
 MERIT_STALL_STEPS = 3  # slow steps in a row near the rounding floor = no further progress
 ROUNDING_FLOOR = 1e3  # "near the floor": marginal error < 1e3·eps·sum(a)
@@ -44,9 +46,10 @@ class SinkhornNewtonSparse(TransportSolver):
        ``k`` largest plan entries (the sparsification of Sec. 4), solved by Jacobi-PCG;
        :math:`\alpha` by Armijo backtracking on ``D``, switching to "the marginal error
        decreases" once the predicted increase is below ``10·eps·|D|`` (floating-point
-       stall). Two slow steps in a row (error cut by < 2x) double ``k``. A rejected Newton
-       step away from machine precision is replaced by one Sinkhorn iteration (history
-       phase ``"sinkhorn"``), after which Newton resumes.
+       stall). Two slow steps in a row (error cut by < 2x) double ``k``; a step that
+       cuts it by less than 10% multiplies ``k`` by 4 (plans that are not nearly sparse).
+       A rejected Newton step away from machine precision is replaced by one Sinkhorn
+       iteration (history phase ``"sinkhorn"``), after which Newton resumes.
 
     Parameters
     ----------
@@ -138,9 +141,10 @@ class SinkhornNewtonSparse(TransportSolver):
         slope = float(xp.vecdot(grad, d))
         nit = state.nit + 1
         if breakdown or not slope > 0:
+            reason = "CG broke down" if breakdown else f"slope {slope:.3e} <= 0"
             return state.replace(nit=nit, stop=Status.INNER_FAILED, message=(
-                f"The sparse Newton system gave no ascent direction (slope {slope:.3e}, CG "
-                "breakdown)" if breakdown else f"(slope {slope:.3e})") + "; raise density.")
+                f"The sparse Newton system gave no ascent direction ({reason}); raise "
+                "density or warmup."))
         merit = state.merit or slope < MERIT_SWITCH * np.finfo(float).eps * abs(state.dual)
         trial = self._line_search(problem, state, d, slope, merit)
         if trial is None and merit:
@@ -158,9 +162,13 @@ class SinkhornNewtonSparse(TransportSolver):
         near_floor = values["marginal_error"] < ROUNDING_FLOOR * np.finfo(float).eps * float(
             problem.xp.sum(problem.a))
         floor = state.floor + 1 if is_slow and merit and near_floor else 0
-        kept = state.kept
-        if slow >= SLOW_STEPS:
-            kept, slow = min(2 * kept, problem.shape[0] * problem.shape[1]), 0
+        kept, growth = state.kept, 1
+        if values["marginal_error"] > STUCK_RATIO * state.marginal_error and not merit:
+            growth = STUCK_GROWTH
+        elif slow >= SLOW_STEPS:
+            growth = 2
+        if growth > 1:
+            kept, slow = min(growth * kept, problem.shape[0] * problem.shape[1]), 0
         new = state.replace(**values, spare=state.P, nit=nit, phase="newton", step=alpha,
                             merit=merit, kept=kept, slow=slow, floor=floor,
                             cg_iterations=cg_iterations, nit_newton=state.nit_newton + 1)
@@ -175,8 +183,9 @@ class SinkhornNewtonSparse(TransportSolver):
         n = problem.shape[0]
         alpha = 1.0
         for _ in range(self.max_halvings + 1):
-            values = self._evaluate(problem, state.f + alpha * d[:n], state.g + alpha * d[n:],
-                                    state.spare)
+            with np.errstate(over="ignore", invalid="ignore"):  # a too-long trial overflows
+                values = self._evaluate(problem, state.f + alpha * d[:n],
+                                        state.g + alpha * d[n:], state.spare)
             if values["dual"] >= state.dual + self.c1 * alpha * slope or (
                     merit and values["marginal_error"] < state.marginal_error):
                 return alpha, values

@@ -77,7 +77,7 @@ class ZerothOrderSolver(Solver):
         """A gradient estimate at ``x`` with the solver's options (overridable)."""
         estimator = estimator or self.estimator
         return estimate(self.evaluator(problem), x, estimator,
-                        num_dirs=num_dirs or self.num_dirs, mu=mu or self.mu,
+                        num_dirs=num_dirs or self.num_dirs, mu=self.mu if mu is None else mu,
                         rng=rng if estimator in RANDOM_ESTIMATORS else None, fx=fx, jvp=self.jvp)
 
     def window_norm(self, norms, norm_sq):

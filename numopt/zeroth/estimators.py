@@ -11,6 +11,7 @@ from .evaluate import Evaluator, map_jvp
 ESTIMATORS = ("gaussian", "sphere", "coordinate", "forward", "central", "jvp")
 RANDOM_ESTIMATORS = ("gaussian", "sphere", "central", "jvp")
 FORWARD_TYPE = ("gaussian", "forward")  # one-sided differences: f(x) is queried too
+COORDINATE_WISE = ("coordinate", "forward")
 
 EPS = float(np.finfo(np.float64).eps)
 # Default smoothing radii balance truncation against rounding (Nocedal & Wright 2006, §8.1):
@@ -42,9 +43,11 @@ class Estimate:
 
 
 def default_mu(estimator, x):
-    r"""Cancellation-safe smoothing radius :math:`\mu = c \max(1, \|x\|_\infty)` with
-    :math:`c = \sqrt{\varepsilon}` for forward differences (``gaussian``, ``forward``) and
-    :math:`c = \varepsilon^{1/3}` for central ones (ALGORITHMS.md §6.7).
+    r"""Cancellation-safe smoothing radius, :math:`c = \sqrt{\varepsilon}` for forward
+    differences (``gaussian``, ``forward``) and :math:`c = \varepsilon^{1/3}` for central ones
+    (ALGORITHMS.md §6.7): :math:`\mu = c \max(1, \|x\|_\infty)` along random directions, and
+    :math:`\mu_i = c \max(1, |x_i|)` per coordinate for ``coordinate``/``forward`` (as SciPy's
+    ``approx_derivative``), so badly scaled variables keep accurate differences.
 
     Parameters
     ----------
@@ -55,16 +58,20 @@ def default_mu(estimator, x):
 
     Returns
     -------
-    float
+    float or ndarray of shape (d,)
 
     Examples
     --------
     >>> import numpy as np
     >>> round(default_mu("central", np.zeros(3)), 8)
     6.06e-06
+    >>> default_mu("forward", np.array([1e6, 0.0])) / default_mu("forward", np.zeros(1))
+    array([1.e+06, 1.e+00])
     """
-    scale = max(1.0, float(np.max(np.abs(x)))) if x.size else 1.0
-    return (FORWARD_MU if estimator in FORWARD_TYPE else CENTRAL_MU) * scale
+    factor = FORWARD_MU if estimator in FORWARD_TYPE else CENTRAL_MU
+    if estimator in COORDINATE_WISE:
+        return factor * np.maximum(1.0, np.abs(x))
+    return factor * (max(1.0, float(np.max(np.abs(x)))) if x.size else 1.0)
 
 
 def draw_directions(rng, d, k, kind):
@@ -121,26 +128,27 @@ def estimate(evaluate, x, estimator, *, num_dirs=1, mu=None, rng=None, fx=None, 
     Estimate
     """
     d = x.shape[0]
-    if mu is None:
-        mu = default_mu(estimator, x)
-    if estimator in ("coordinate", "forward"):
+    if estimator in COORDINATE_WISE:
         U, coef = np.eye(d), 1.0
+        step = default_mu(estimator, x) if mu is None else np.full(d, mu)
+        step = (x + step) - x  # the step actually taken in floating point
     else:
         U = draw_directions(rng, d, num_dirs, "sphere" if estimator == "sphere" else "gaussian")
         coef = (d if estimator == "sphere" else 1.0) / num_dirs
+        step = np.full(num_dirs, default_mu(estimator, x) if mu is None else mu)
+    offsets = step[:, None] * U
     if estimator == "jvp":
         delta = map_jvp(jvp, x, U, executor=evaluate.executor, counts=evaluate.counts)
     elif estimator in FORWARD_TYPE:
-        points = x + mu * U
         if fx is None:
-            values = evaluate(np.vstack([x[None, :], points]))
+            values = evaluate(np.vstack([x[None, :], x + offsets]))
             fx, values = float(values[0]), values[1:]
         else:
-            values = evaluate(points)
-        delta = (values - fx) / mu
+            values = evaluate(x + offsets)
+        delta = (values - fx) / step
     else:
-        values = evaluate(np.vstack([x + mu * U, x - mu * U]))
-        delta = (values[:U.shape[0]] - values[U.shape[0]:]) / (2.0 * mu)
+        values = evaluate(np.vstack([x + offsets, x - offsets]))
+        delta = (values[:U.shape[0]] - values[U.shape[0]:]) / (2.0 * step)
     return Estimate(grad=coef * (U.T @ delta), norm_sq=float(coef * (delta @ delta)), fx=fx,
                     derivatives=delta)
 
@@ -149,7 +157,7 @@ def check_estimator_options(estimator, num_dirs, mu, d, jvp):
     """Validate estimator options (shared by :func:`estimate_grad` and the solvers)."""
     estimator = check_choice("estimator", estimator, ESTIMATORS)
     num_dirs = check_int("num_dirs", num_dirs, low=1)
-    if estimator in ("coordinate", "forward") and d is not None and num_dirs not in (1, d):
+    if estimator in COORDINATE_WISE and d is not None and num_dirs not in (1, d):
         raise InvalidProblemError(
             f"num_dirs={num_dirs} with estimator={estimator!r}: this estimator always uses all "
             f"{d} coordinates; leave num_dirs=1, or use estimator='sphere' with num_dirs="
@@ -205,7 +213,8 @@ def estimate_grad(f, x, estimator="gaussian", num_dirs=1, mu=None, rng=None, exe
         Number of random directions k (the deterministic estimators use all d coordinates).
     mu : float, optional
         Smoothing radius; default :func:`default_mu` (about 1.5e-8 forward, 6e-6 central,
-        times ``max(1, ||x||_inf)``), safe against cancellation. **Noisy f**: take mu well
+        times ``max(1, ||x||_inf)``, or ``max(1, |x_i|)`` per coordinate for the
+        coordinate-wise estimators), safe against cancellation. **Noisy f**: take mu well
         above the noise scale sigma, e.g. ``mu ~ sqrt(sigma / L)`` (forward) or
         ``(sigma / L)**(1/3)`` (central), since the error is about ``sigma / mu`` plus the
         smoothing bias.

@@ -129,7 +129,7 @@ class ZOFrankWolfe(ZerothOrderSolver):
             c = SMOOTHING_NUMERATOR / (math.sqrt(d) * base)
         else:
             c = SMOOTHING_NUMERATOR * math.sqrt(m) / (d ** 1.5 * base)
-        return max(c, default_mu(self.estimator, x))
+        return np.maximum(c, default_mu(self.estimator, x))
 
     def averaging(self, t, d):
         """:math:`\\rho_t` of RDSA / I-RDSA / KWSA (at most 1)."""

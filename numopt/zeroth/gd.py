@@ -16,7 +16,7 @@ from .estimators import RANDOM_ESTIMATORS
 STEP_GROWTH = 2.0  # next first trial = growth * last accepted step (as numopt's "gd")
 ZO_MAX_BACKTRACKS = 30  # 0.5**30 ~ 1e-9: each probe is a query, so stop earlier than Armijo's 60
 MAX_FAILURES = 3  # consecutive failed searches (estimate not a descent direction) before stopping
-CURVATURE_SKIP = 1e-10  # skip BFGS updates with s'y <= 1e-10 |s||y| (Nocedal & Wright, §6.1)
+DAMPING = 0.2  # Powell's damping threshold, Nocedal & Wright (2006), Procedure 18.2
 METRICS = ("identity", "bfgs")
 
 
@@ -31,8 +31,9 @@ class ZOGradientDescent(ZerothOrderSolver):
     \nabla f^T \hat g` as the slope; every probe is a counted query. With a known gradient
     Lipschitz constant L the theory step for smooth convex f is ``step = 1 / (4 (d + 4) L)``
     (ALGORITHMS.md §6.2), giving :math:`O(d L R^2/\epsilon)` queries. A failed search keeps x
-    and halves the step; 3 failures in a row (1 for the deterministic estimators) end the run
-    with ``LINE_SEARCH_FAILED`` (the estimates are no longer descent directions: noise or
+    and restarts from half the first-step length (and from :math:`H = I` with ``metric="bfgs"``);
+    3 failures in a row (1 for the deterministic estimators, 2 with BFGS) end the run with
+    ``LINE_SEARCH_FAILED`` (the estimates are no longer descent directions: noise or
     rounding dominate; raise ``mu``).
 
     Stops when the root mean of the last ``window`` estimates of :math:`\|\nabla f\|^2`
@@ -44,7 +45,9 @@ class ZOGradientDescent(ZerothOrderSolver):
     step : float, optional
         Fixed step h (no line search); None: backtracking.
     initial_step : float, default 1.0
-        First trial step of the backtracking.
+        Length of the first trial step, ``initial_step / max(1, ||g_hat||)`` along
+        :math:`-\hat g` (so a steep start does not jump across the domain; Nocedal & Wright
+        2006, §3.5).
     c1 : float, default 1e-4
         Armijo constant.
     metric : {"identity", "bfgs"}, default "identity"
@@ -100,7 +103,8 @@ class ZOGradientDescent(ZerothOrderSolver):
         fx = est.fx if est.fx is not None else self.evaluator(problem).one(x)
         norms, grad_norm = self.window_norm((), est.norm_sq)
         return State(x=x, fun=fx, grad=est.grad, grad_norm=grad_norm, norms=norms, nit=0,
-                     step=self.initial_step / STEP_GROWTH, failures=0, rng=rng,
+                     step=self.initial_step / (STEP_GROWTH * max(1.0, math.sqrt(est.norm_sq))),
+                     failures=0, rng=rng,
                      backend=backend, slope=-est.norm_sq, inverse=None)
 
     def step(self, problem, state):
@@ -141,7 +145,8 @@ class ZOGradientDescent(ZerothOrderSolver):
         t, value = self.line_search.search(lambda t: evaluate.one(x + t * direction),
                                            state.fun, slope, first)
         if t is None:
-            return None, None, state.step / STEP_GROWTH, state.failures + 1
+            restart = self.initial_step / (STEP_GROWTH * max(1.0, math.sqrt(-state.slope)))
+            return None, None, min(state.step, restart) / STEP_GROWTH, state.failures + 1
         return x + t * direction, value, t, 0
 
     def record(self, state):
@@ -149,14 +154,26 @@ class ZOGradientDescent(ZerothOrderSolver):
 
 
 def bfgs_update(inverse, s, y):
-    r"""BFGS update of the inverse Hessian approximation (Nocedal & Wright 2006, eq. 6.17;
-    the first update scales the identity by :math:`s^Ty/y^Ty`, eq. 6.20). Skipped (the
-    matrix is returned unchanged) when :math:`s^Ty \le 10^{-10}\|s\|\|y\|`."""
-    sy = float(s @ y)
-    if not sy > CURVATURE_SKIP * np.linalg.norm(s) * np.linalg.norm(y):
+    r"""Damped BFGS update of the inverse Hessian approximation :math:`H` (Powell 1978;
+    Nocedal & Wright 2006, Procedure 18.2 and eq. 6.17).
+
+    With :math:`B = H^{-1}`, :math:`y` is replaced by :math:`r = \theta y + (1-\theta) B s`,
+    :math:`\theta = 1` if :math:`s^Ty \ge 0.2\, s^TBs` and :math:`\theta = 0.8\, s^TBs /
+    (s^TBs - s^Ty)` otherwise, so :math:`s^Tr > 0` and :math:`H` stays positive definite even
+    when the Armijo step (no curvature condition) meets negative curvature. The first update
+    starts from :math:`H_0 = (\|s\|/\|y\|) I`. Returns ``inverse`` unchanged when s or y is 0.
+    """
+    s_norm, y_norm = float(np.linalg.norm(s)), float(np.linalg.norm(y))
+    if s_norm == 0.0 or y_norm == 0.0:
         return inverse
     if inverse is None:
-        inverse = np.eye(s.size) * (sy / float(y @ y))
+        inverse = np.eye(s.size) * (s_norm / y_norm)
+    Bs = np.linalg.solve(inverse, s)
+    sBs, sy = float(s @ Bs), float(s @ y)
+    if sy < DAMPING * sBs:
+        theta = (1.0 - DAMPING) * sBs / (sBs - sy)
+        y = theta * y + (1.0 - theta) * Bs
+        sy = float(s @ y)
     rho = 1.0 / sy
     Hy = inverse @ y
     return (inverse - rho * (np.outer(s, Hy) + np.outer(Hy, s))

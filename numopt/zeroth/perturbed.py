@@ -129,6 +129,7 @@ class ZOPerturbed(ZOGradientDescent):
         if curvature >= -self.curvature_tol:
             est = self.estimate(problem, anchor, state.rng, fx=f_anchor)
             return state.replace(x=anchor, fun=f_anchor, grad=est.grad,
+                                 grad_norm=math.sqrt(est.norm_sq),
                                  probes=(*state.probes, curvature),
                                  escape=None, second_order=True,
                                  message=f"Second-order check passed (curvature {curvature:.2e} "
@@ -140,8 +141,7 @@ class ZOPerturbed(ZOGradientDescent):
         norms, grad_norm = self.window_norm((), est.norm_sq)
         return state.replace(x=x, fun=fx, grad=est.grad, grad_norm=grad_norm, norms=norms,
                              slope=-est.norm_sq, probes=(*state.probes, curvature), escape=None,
-                             failures=0,
-                             escapes=state.escapes + 1)
+                             failures=0, escapes=state.escapes + 1)
 
     def record(self, state):
         return dict(super().record(state), escapes=state.escapes)

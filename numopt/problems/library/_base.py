@@ -36,6 +36,15 @@ class ClassicProblem(Problem):
     Attributes
     ----------
     f_star, x_star, reference, saddle
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = ClassicProblem(lambda x: float(x @ x), lambda x: 2 * x, lambda x: 2 * np.eye(2),
+    ...                    lambda x, v: 2 * v, x0=[1.0, 1.0], name="sphere", f_star=0.0,
+    ...                    x_star=[0.0, 0.0], reference="textbook")
+    >>> p.fun(p.x_star) == p.f_star, p.reference
+    (True, 'textbook')
     """
 
     def __init__(self, fun, grad, hess, hessp, *, x0, name, f_star, x_star, reference,
@@ -68,6 +77,16 @@ class SumOfSquares(ClassicProblem):
         ``curvature(x, w) -> (n, n)``: :math:`\sum_i w_i \nabla^2 r_i(x)`.
     **kwargs
         ``x0``, ``name``, ``f_star``, ``x_star``, ``reference`` (see :class:`ClassicProblem`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = SumOfSquares(lambda x: x - 1.0, lambda x: np.eye(2), lambda x, w: np.zeros((2, 2)),
+    ...                  x0=[0.0, 0.0], name="shift", f_star=0.0, x_star=[1.0, 1.0],
+    ...                  reference="textbook")
+    >>> p.fun(p.x0), p.grad(p.x0), p.hess(p.x0)
+    (2.0, array([-2., -2.]), array([[2., 0.],
+           [0., 2.]]))
     """
 
     def __init__(self, residuals, jacobian, curvature, **kwargs):

@@ -48,6 +48,12 @@ def jennrich_sampson():
 
     :math:`r_i = 2 + 2i - (e^{i x_1} + e^{i x_2})`; ``x0 = (0.3, 0.4)``;
     :math:`f^* = 124.362...` at :math:`x_1 = x_2 = 0.2578...`.
+
+    Examples
+    --------
+    >>> p = jennrich_sampson()
+    >>> p.name, p.dim, float(f"{p.f_star:.6g}")
+    ('jennrich_sampson', 2, 124.362)
     """
     i = np.arange(1.0, 11.0)
 
@@ -71,6 +77,12 @@ def bard():
     :math:`r_i = y_i - (x_1 + u_i / (v_i x_2 + w_i x_3))`, :math:`u_i = i`,
     :math:`v_i = 16 - i`, :math:`w_i = \min(u_i, v_i)`; ``x0 = (1, 1, 1)``;
     :math:`f^* = 8.21487...\cdot 10^{-3}`.
+
+    Examples
+    --------
+    >>> p = bard()
+    >>> p.name, p.dim, float(f"{p.f_star:.6g}")
+    ('bard', 3, 0.00821488)
     """
     u = np.arange(1.0, 16.0)
     v = 16.0 - u
@@ -100,6 +112,12 @@ def gaussian():
 
     :math:`r_i = x_1 \exp(-x_2 (t_i - x_3)^2 / 2) - y_i`, :math:`t_i = (8 - i)/2`;
     ``x0 = (0.4, 1, 0)``; :math:`f^* = 1.12793...\cdot 10^{-8}`.
+
+    Examples
+    --------
+    >>> p = gaussian()
+    >>> p.name, p.dim, float(f"{p.f_star:.6g}")
+    ('gaussian', 3, 1.12793e-08)
     """
     t = (8.0 - np.arange(1.0, 16.0)) / 2.0
 
@@ -137,6 +155,12 @@ def meyer():
 
     :math:`r_i = x_1 \exp(x_2 / (t_i + x_3)) - y_i`, :math:`t_i = 45 + 5i`;
     ``x0 = (0.02, 4000, 250)``; :math:`f^* = 87.9458...`.
+
+    Examples
+    --------
+    >>> p = meyer()
+    >>> p.name, p.dim, float(f"{p.f_star:.6g}")
+    ('meyer', 3, 87.9459)
     """
     t = 45.0 + 5.0 * np.arange(1.0, 17.0)
 
@@ -170,6 +194,12 @@ def kowalik_osborne():
 
     :math:`r_i = y_i - x_1(u_i^2 + u_i x_2)/(u_i^2 + u_i x_3 + x_4)`;
     ``x0 = (0.25, 0.39, 0.415, 0.39)``; :math:`f^* = 3.07505...\cdot 10^{-4}`.
+
+    Examples
+    --------
+    >>> p = kowalik_osborne()
+    >>> p.name, p.dim, float(f"{p.f_star:.6g}")
+    ('kowalik_osborne', 4, 0.000307506)
     """
     u = KOWALIK_OSBORNE_U
 
@@ -209,6 +239,12 @@ def brown_dennis():
 
     :math:`r_i = (x_1 + t_i x_2 - e^{t_i})^2 + (x_3 + x_4 \sin t_i - \cos t_i)^2`,
     :math:`t_i = i/5`; ``x0 = (25, 5, -5, -1)``; :math:`f^* = 85822.2...`.
+
+    Examples
+    --------
+    >>> p = brown_dennis()
+    >>> p.name, p.dim, float(f"{p.f_star:.6g}")
+    ('brown_dennis', 4, 85822.2)
     """
     t = np.arange(1.0, 21.0) / 5.0
     sin_t = np.sin(t)
@@ -239,6 +275,12 @@ def osborne_1():
 
     :math:`r_i = y_i - (x_1 + x_2 e^{-t_i x_4} + x_3 e^{-t_i x_5})`, :math:`t_i = 10(i - 1)`;
     ``x0 = (0.5, 1.5, -1, 0.01, 0.02)``; :math:`f^* = 5.46489...\cdot 10^{-5}`.
+
+    Examples
+    --------
+    >>> p = osborne_1()
+    >>> p.name, p.dim, float(f"{p.f_star:.6g}")
+    ('osborne_1', 5, 5.46489e-05)
     """
     t = 10.0 * np.arange(33.0)
 
@@ -270,6 +312,12 @@ def biggs_exp6():
     :math:`t_i = i/10`, :math:`y_i = e^{-t_i} - 5e^{-10 t_i} + 3e^{-4 t_i}`;
     ``x0 = (1, 2, 1, 1, 1, 1)``; :math:`f^* = 0` at ``(1, 10, 1, 5, 4, 3)`` (a local minimum
     with f = 5.65565e-3 also exists).
+
+    Examples
+    --------
+    >>> p = biggs_exp6()
+    >>> p.name, p.dim, float(f"{p.f_star:.6g}")
+    ('biggs_exp6', 6, 0.0)
     """
     t = 0.1 * np.arange(1.0, 14.0)
     y = np.exp(-t) - 5.0 * np.exp(-10.0 * t) + 3.0 * np.exp(-4.0 * t)

@@ -45,6 +45,12 @@ def freudenstein_roth():
     :math:`r_1 = -13 + x_1 + ((5 - x_2)x_2 - 2)x_2`,
     :math:`r_2 = -29 + x_1 + ((x_2 + 1)x_2 - 14)x_2`; ``x0 = (0.5, -2)``;
     :math:`f^* = 0` at ``(5, 4)`` (a local minimum with f = 48.9842... also exists).
+
+    Examples
+    --------
+    >>> p = freudenstein_roth()
+    >>> p.name, p.dim, float(f"{p.f_star:.6g}")
+    ('freudenstein_roth', 2, 0.0)
     """
 
     def residuals(x):
@@ -68,6 +74,12 @@ def powell_badly_scaled():
 
     :math:`r = (10^4 x_1 x_2 - 1,\ e^{-x_1} + e^{-x_2} - 1.0001)`; ``x0 = (0, 1)``;
     :math:`f^* = 0` at about ``(1.098e-5, 9.106)``.
+
+    Examples
+    --------
+    >>> p = powell_badly_scaled()
+    >>> p.name, p.dim, float(f"{p.f_star:.6g}")
+    ('powell_badly_scaled', 2, 0.0)
     """
 
     def residuals(x):
@@ -90,6 +102,12 @@ def brown_badly_scaled():
 
     :math:`r = (x_1 - 10^6,\ x_2 - 2\cdot 10^{-6},\ x_1 x_2 - 2)`; ``x0 = (1, 1)``;
     :math:`f^* = 0` at ``(1e6, 2e-6)``.
+
+    Examples
+    --------
+    >>> p = brown_badly_scaled()
+    >>> p.name, p.dim, float(f"{p.f_star:.6g}")
+    ('brown_badly_scaled', 2, 0.0)
     """
 
     def residuals(x):
@@ -109,6 +127,12 @@ def beale():
     r"""Beale function (MGH #5): :math:`r_i = y_i - x_1(1 - x_2^i)`, ``y = (1.5, 2.25, 2.625)``.
 
     ``x0 = (1, 1)``; :math:`f^* = 0` at ``(3, 0.5)``.
+
+    Examples
+    --------
+    >>> p = beale()
+    >>> p.name, p.dim, float(f"{p.f_star:.6g}")
+    ('beale', 2, 0.0)
     """
     y = np.array([1.5, 2.25, 2.625])
     i = np.arange(1.0, 4.0)
@@ -134,6 +158,12 @@ def helical_valley():
     :math:`r = (10(x_3 - 10\theta),\ 10(\sqrt{x_1^2 + x_2^2} - 1),\ x_3)` with
     :math:`2\pi\theta = \arctan(x_2/x_1)` (plus :math:`\pi` when :math:`x_1 < 0`);
     ``x0 = (-1, 0, 0)``; :math:`f^* = 0` at ``(1, 0, 0)``.
+
+    Examples
+    --------
+    >>> p = helical_valley()
+    >>> p.name, p.dim, float(f"{p.f_star:.6g}")
+    ('helical_valley', 3, 0.0)
     """
 
     def theta(x):
@@ -173,6 +203,12 @@ def box_3d():
     :math:`r_i = e^{-t_i x_1} - e^{-t_i x_2} - x_3(e^{-t_i} - e^{-10 t_i})`, :math:`t_i = i/10`;
     ``x0 = (0, 10, 20)``; :math:`f^* = 0` at ``(1, 10, 1)`` (also ``(10, 1, -1)`` and the
     line :math:`x_1 = x_2, x_3 = 0`).
+
+    Examples
+    --------
+    >>> p = box_3d()
+    >>> p.name, p.dim, float(f"{p.f_star:.6g}")
+    ('box_3d', 3, 0.0)
     """
     t = 0.1 * np.arange(1.0, 11.0)
     c = np.exp(-t) - np.exp(-10.0 * t)
@@ -195,6 +231,12 @@ def powell_singular():
 
     :math:`r = (x_1 + 10x_2,\ \sqrt5(x_3 - x_4),\ (x_2 - 2x_3)^2,\ \sqrt{10}(x_1 - x_4)^2)`;
     ``x0 = (3, -1, 0, 1)``; :math:`f^* = 0` at the origin.
+
+    Examples
+    --------
+    >>> p = powell_singular()
+    >>> p.name, p.dim, float(f"{p.f_star:.6g}")
+    ('powell_singular', 4, 0.0)
     """
     a = np.array([0.0, 1.0, -2.0, 0.0])
     b = np.array([1.0, 0.0, 0.0, -1.0])
@@ -221,6 +263,12 @@ def wood():
     :math:`f = 100(x_1^2 - x_2)^2 + (x_1 - 1)^2 + 90(x_3^2 - x_4)^2 + (x_3 - 1)^2
     + 10.1((x_2 - 1)^2 + (x_4 - 1)^2) + 19.8(x_2 - 1)(x_4 - 1)`;
     ``x0 = (-3, -1, -3, -1)``; :math:`f^* = 0` at ``(1, 1, 1, 1)``.
+
+    Examples
+    --------
+    >>> p = wood()
+    >>> p.name, p.dim, float(f"{p.f_star:.6g}")
+    ('wood', 4, 0.0)
     """
     s90, s10 = math.sqrt(90.0), math.sqrt(10.0)
 

@@ -20,6 +20,12 @@ def discrete_boundary_value(dim=10):
     Parameters
     ----------
     dim : int, default 10
+
+    Examples
+    --------
+    >>> p = discrete_boundary_value()
+    >>> p.name, p.dim, float(f"{p.f_star:.6g}")
+    ('discrete_boundary_value', 10, 0.0)
     """
     n = check_dim("discrete_boundary_value", dim, low=1)
     h = 1.0 / (n + 1)
@@ -51,6 +57,12 @@ def broyden_tridiagonal(dim=10):
     Parameters
     ----------
     dim : int, default 10
+
+    Examples
+    --------
+    >>> p = broyden_tridiagonal()
+    >>> p.name, p.dim, float(f"{p.f_star:.6g}")
+    ('broyden_tridiagonal', 10, 0.0)
     """
     n = check_dim("broyden_tridiagonal", dim, low=1)
     coupling = -np.eye(n, k=-1) - 2.0 * np.eye(n, k=1)
@@ -82,6 +94,12 @@ def linear_full_rank(dim=10, rows=20):
     dim : int, default 10
     rows : int, default 20
         Number of residuals ``m >= dim``.
+
+    Examples
+    --------
+    >>> p = linear_full_rank()
+    >>> p.name, p.dim, float(f"{p.f_star:.6g}")
+    ('linear_full_rank', 10, 10.0)
     """
     n = check_dim("linear_full_rank", dim, low=1)
     m = check_dim("linear_full_rank", rows, low=n)

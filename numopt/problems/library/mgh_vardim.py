@@ -73,6 +73,12 @@ def extended_powell(dim=8):
     ----------
     dim : int, default 8
         Number of variables (a multiple of 4).
+
+    Examples
+    --------
+    >>> p = extended_powell()
+    >>> p.name, p.dim, float(f"{p.f_star:.6g}")
+    ('extended_powell', 8, 0.0)
     """
     n = check_dim("extended_powell", dim, low=4, multiple=4)
     k = np.arange(0, n, 4)
@@ -120,6 +126,12 @@ def watson(dim=6):
     ----------
     dim : {6, 9}, default 6
         Number of variables (the sizes whose minimizer MGH tabulate and numopt stores).
+
+    Examples
+    --------
+    >>> p = watson()
+    >>> p.name, p.dim, float(f"{p.f_star:.6g}")
+    ('watson', 6, 0.00228767)
     """
     n = check_choice("dim", dim, tuple(WATSON_X_STAR))
     t = np.arange(1.0, 30.0) / 29.0
@@ -160,6 +172,12 @@ def penalty_1(dim=4):
     Parameters
     ----------
     dim : int, default 4
+
+    Examples
+    --------
+    >>> p = penalty_1()
+    >>> p.name, p.dim, float(f"{p.f_star:.6g}")
+    ('penalty_1', 4, 2.24998e-05)
     """
     n = check_dim("penalty_1", dim, low=1)
     root_a = math.sqrt(PENALTY_WEIGHT)
@@ -192,6 +210,12 @@ def variably_dimensioned(dim=10):
     Parameters
     ----------
     dim : int, default 10
+
+    Examples
+    --------
+    >>> p = variably_dimensioned()
+    >>> p.name, p.dim, float(f"{p.f_star:.6g}")
+    ('variably_dimensioned', 10, 0.0)
     """
     n = check_dim("variably_dimensioned", dim, low=1)
     j = np.arange(1.0, n + 1)
@@ -221,6 +245,12 @@ def trigonometric(dim=10):
     Parameters
     ----------
     dim : int, default 10
+
+    Examples
+    --------
+    >>> p = trigonometric()
+    >>> p.name, p.dim, float(f"{p.f_star:.6g}")
+    ('trigonometric', 10, 0.0)
     """
     n = check_dim("trigonometric", dim, low=1)
     i = np.arange(1.0, n + 1)
@@ -248,6 +278,12 @@ def brown_almost_linear(dim=10):
     Parameters
     ----------
     dim : int, default 10
+
+    Examples
+    --------
+    >>> p = brown_almost_linear()
+    >>> p.name, p.dim, float(f"{p.f_star:.6g}")
+    ('brown_almost_linear', 10, 0.0)
     """
     n = check_dim("brown_almost_linear", dim, low=2)
     linear = np.eye(n)[:-1] + 1.0

@@ -51,6 +51,12 @@ def double_well():
 
     Saddle at the origin (Hessian ``diag(-1, 1)``), minimizers :math:`(\pm 1, 0)`,
     :math:`f^* = -1/4`; ``x0 = (0.01, 1)``.
+
+    Examples
+    --------
+    >>> p = double_well()
+    >>> p.name, p.dim, float(f"{p.f_star:.6g}")
+    ('double_well', 2, -0.25)
     """
 
     def fun(x):
@@ -73,6 +79,12 @@ def himmelblau():
     Four minimizers with :math:`f^* = 0` (``x_star = (3, 2)``), a local maximum and four
     strict saddles (``saddle`` is the one near ``(0.087, 2.884)``); ``x0 = (0, 0)``
     (Himmelblau 1972, *Applied Nonlinear Programming*).
+
+    Examples
+    --------
+    >>> p = himmelblau()
+    >>> p.name, p.dim, float(f"{p.f_star:.6g}")
+    ('himmelblau', 2, 0.0)
     """
 
     def fun(x):
@@ -99,6 +111,12 @@ def six_hump_camel():
     Two global minimizers :math:`\pm(0.0898, -0.7127)` with :math:`f^* = -1.0316...`, and a
     strict saddle at the origin (Hessian ``[[8, 1], [1, -8]]``); ``x0 = (0.5, 0.5)``
     (Dixon & Szegő 1978, *Towards Global Optimisation 2*).
+
+    Examples
+    --------
+    >>> p = six_hump_camel()
+    >>> p.name, p.dim, float(f"{p.f_star:.6g}")
+    ('six_hump_camel', 2, -1.03163)
     """
 
     def fun(x):
