@@ -9,6 +9,8 @@ BACKTRACK_SHRINK = 0.5  # step contraction factor, Nocedal & Wright (2006), Alg.
 MAX_BACKTRACKS = 60  # 0.5**60 ~ 1e-18: below this the step is lost in rounding
 APPROX_WOLFE_EPS = 1e-10  # relative slack on f for the approximate Wolfe test, Hager & Zhang
 # (2005), §4; used only when plain Armijo fails because f differences are lost in rounding
+APPROX_WOLFE_SIGMA = 0.9  # curvature constant of the approximate Wolfe test, Hager & Zhang
+# (2005) eq. (4.1): rejects tiny steps, so an inconsistent gradient is reported, not followed
 
 
 class Armijo:
@@ -55,8 +57,9 @@ class Armijo:
             ``dphi(t)``: the directional derivative along the direction. When given, a trial
             that fails Armijo only because ``phi`` differences are below rounding is accepted
             by the approximate Wolfe test of Hager & Zhang (SIAM J. Optim. 16, 2005, eq. 4.1):
-            ``phi(t) <= phi(0) + eps |phi(0)|`` and ``dphi(t) <= (2 c1 - 1) slope``. This
-            lets the baselines reach gradient norms near machine precision.
+            ``phi(t) <= phi(0) + eps |phi(0)|`` and
+            ``sigma slope <= dphi(t) <= (2 c1 - 1) slope``. This lets the baselines reach
+            gradient norms near machine precision.
 
         Returns
         -------
@@ -75,7 +78,7 @@ class Armijo:
                 if value <= phi0 + self.c1 * t * slope:
                     return t, value
                 if dphi is not None and value <= phi0 + slack and (
-                        dphi(t) <= (2 * self.c1 - 1) * slope):
+                        APPROX_WOLFE_SIGMA * slope <= dphi(t) <= (2 * self.c1 - 1) * slope):
                     return t, value
             t *= self.shrink
         return None, None

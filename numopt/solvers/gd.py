@@ -3,8 +3,8 @@
 from ..core.linesearch import Armijo
 from ..core.registry import register
 from ..core.solver import Solver, State
-from ..core.status import Status
 from ..core.validate import check_positive, check_real
+from ._line_step import line_search_step
 
 STEP_GROWTH = 2.0  # next trial step = growth * last accepted step (keeps steps adaptive)
 
@@ -51,30 +51,15 @@ class GradientDescent(Solver):
     def init(self, problem, x0):
         x, backend = self.start(problem, x0)
         g = problem.grad(x)
-        return State(x=x, fun=problem.fun(x), grad=g, grad_norm=_norm(backend.xp, g), nit=0,
+        return State(x=x, fun=problem.fun(x), grad=g,
+                     grad_norm=float(backend.xp.linalg.vector_norm(g)), nit=0,
                      step=self.step_size, backend=backend)
 
     def step(self, problem, state):
-        x, g = state.x, state.grad
-        xp = state.backend.xp
-        t, value = self.line_search.search(
-            lambda t: problem.fun(x - t * g), state.fun, -state.grad_norm ** 2,
-            state.step * self.growth, dphi=lambda t: -float(xp.vecdot(problem.grad(x - t * g), g)))
-        if t is None:
-            return state.replace(nit=state.nit + 1, stop=Status.LINE_SEARCH_FAILED,
-                                 message="Armijo backtracking failed along -grad.")
-        x_new = x - t * g
-        if bool(xp.all(x_new == x)):
-            return state.replace(nit=state.nit + 1, stop=Status.STALLED,
-                                 message=f"The step no longer changes x (grad_norm "
-                                         f"{state.grad_norm:.2e}).")
-        g_new = problem.grad(x_new)
-        return State(x=x_new, fun=value, grad=g_new, grad_norm=_norm(xp, g_new),
-                     nit=state.nit + 1, step=t, backend=state.backend)
+        g = state.grad
+        return line_search_step(problem, state, self.line_search, -g, -state.grad_norm ** 2,
+                                state.step * self.growth)
 
     def record(self, state):
         return dict(super().record(state), step=state.step)
 
-
-def _norm(xp, v):
-    return float(xp.linalg.vector_norm(v))

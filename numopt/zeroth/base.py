@@ -40,7 +40,8 @@ class ZerothOrderSolver(Solver):
         ``jvp(x, v) -> float`` for ``estimator="jvp"`` (forward gradients); counted in
         ``result.njvp``.
     window : int, default 5
-        Iterations averaged in the stationarity estimate ``grad_norm``.
+        Iterations averaged in the stationarity estimate ``grad_norm`` (random estimators;
+        the deterministic ``coordinate``/``forward`` estimates are used as they are).
     **kwargs
         ``tol``, ``max_iter``, ``max_time``, ``max_fev``, ``backend`` (see
         :class:`numopt.Solver`).
@@ -83,7 +84,8 @@ class ZerothOrderSolver(Solver):
     def window_norm(self, norms, norm_sq):
         """``(norms, grad_norm)``: the last ``window`` squared-norm estimates and the root of
         their mean."""
-        norms = (*norms, max(norm_sq, 0.0))[-self.window:]
+        size = self.window if self.estimator in RANDOM_ESTIMATORS else 1  # exact: no average
+        norms = (*norms, max(norm_sq, 0.0))[-size:]
         return norms, math.sqrt(sum(norms) / len(norms))
 
     def result(self, problem, state, status, history, elapsed):
