@@ -24,6 +24,19 @@ class BackendUnavailableError(RuntimeError):
     """A backend was asked for explicitly and cannot run here (package missing, or no device).
 
     The message names what to install; numopt never falls back to another backend silently.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import numopt as no
+    >>> try:
+    ...     no.minimize(lambda x: float(x @ x), np.ones(2), jac=lambda x: 2 * x, method="gd",
+    ...                 backend="cupy")
+    ... except no.BackendUnavailableError as err:
+    ...     print("cupy" in str(err).lower())
+    ... else:
+    ...     print(True)
+    True
     """
 
 
@@ -31,6 +44,15 @@ class MissingDependencyError(ImportError):
     """An optional dependency (matplotlib, tqdm, dask, ...) is needed for the requested feature.
 
     The message names the ``pip install`` extra that provides it.
+
+    Examples
+    --------
+    >>> from numopt.errors import MissingDependencyError, require
+    >>> try:
+    ...     require("no_such_module_xyz", "plot", "plotting")
+    ... except MissingDependencyError as err:
+    ...     print(err)
+    plotting needs the optional package 'no_such_module_xyz', which is not installed; install it with: pip install "numopt[plot]"
     """
 
 

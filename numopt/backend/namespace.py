@@ -22,6 +22,14 @@ class Backend:
         (e.g. ``"array_api_strict"``) whose arrays were passed in.
     xp : module
         The array-API namespace the solver computes in.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numopt.backend import resolve_backend
+    >>> backend = resolve_backend("numpy", np.ones(2))
+    >>> backend.name, backend.is_gpu
+    ('numpy', False)
     """
 
     name: str
@@ -39,10 +47,30 @@ def namespace_of(*arrays):
     ``scipy.sparse`` matrices count as NumPy. Arrays from different libraries are rejected
     rather than converted, so data never moves between devices behind the user's back.
 
+    Parameters
+    ----------
+    *arrays : array_like
+        Arrays (or None, Python scalars, ``scipy.sparse`` matrices) to inspect.
+
+    Returns
+    -------
+    module
+        The array-API namespace.
+
     Raises
     ------
     InvalidProblemError
         If the arrays come from different array libraries.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import array_api_strict as xps
+    >>> from numopt.backend import namespace_of
+    >>> namespace_of(xps.ones(2)).__name__
+    'array_api_strict'
+    >>> namespace_of(np.ones(2), None).__name__
+    'array_api_compat.numpy'
     """
     dense = [a for a in arrays if a is not None and not _is_scipy_sparse(a)]
     dense = [a for a in dense if not isinstance(a, (int, float, complex, list, tuple))]
@@ -59,7 +87,24 @@ def namespace_of(*arrays):
 
 
 def is_numpy_namespace(xp):
-    """True for NumPy's namespace (plain or array_api_compat-wrapped)."""
+    """True for NumPy's namespace (plain or array_api_compat-wrapped).
+
+    Parameters
+    ----------
+    xp : module
+        An array namespace.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numopt.backend import is_numpy_namespace, namespace_of
+    >>> is_numpy_namespace(namespace_of(np.ones(1)))
+    True
+    """
     return array_api_compat.is_numpy_namespace(xp)
 
 
@@ -75,7 +120,19 @@ def _is_cupy_sparse(a):
 def cupy_status():
     """``(True, "")`` when CuPy imports and sees a CUDA device, else ``(False, reason)``.
 
-    Never raises and never crashes on machines without a driver.
+    Never raises and never crashes on machines without a driver; the answer is cached.
+
+    Returns
+    -------
+    tuple of (bool, str)
+        Whether CuPy can run, and why not.
+
+    Examples
+    --------
+    >>> from numopt.backend import cupy_status
+    >>> ok, reason = cupy_status()
+    >>> ok or "CuPy" in reason
+    True
     """
     try:
         import cupy
@@ -188,7 +245,24 @@ def resolve_backend(requested, *arrays, supported=("numpy", "numba", "cupy"), me
 
 
 def to_numpy(a):
-    """Copy a CuPy / array-API array to NumPy (NumPy arrays and sparse matrices pass through)."""
+    """Copy a CuPy / array-API array to NumPy (NumPy arrays and sparse matrices pass through).
+
+    Parameters
+    ----------
+    a : array or None
+        Any array-API array, ``scipy.sparse`` matrix or None.
+
+    Returns
+    -------
+    numpy.ndarray, scipy.sparse matrix or None
+
+    Examples
+    --------
+    >>> import array_api_strict as xps
+    >>> from numopt.backend import to_numpy
+    >>> to_numpy(xps.asarray([1.0, 2.0]))
+    array([1., 2.])
+    """
     if a is None or isinstance(a, np.ndarray) or _is_scipy_sparse(a):
         return a
     if hasattr(a, "get") and type(a).__module__.startswith("cupy"):
@@ -200,7 +274,28 @@ def to_numpy(a):
 
 
 def to_device(a, backend, dtype=None):
-    """Put ``a`` in ``backend``'s namespace (moving NumPy data to the GPU for ``cupy``)."""
+    """Put ``a`` in ``backend``'s namespace (moving NumPy data to the GPU for ``cupy``).
+
+    Parameters
+    ----------
+    a : array_like or scipy.sparse matrix
+        The data (sparse matrices stay sparse: ``cupyx.scipy.sparse`` on the GPU).
+    backend : Backend
+        From :func:`resolve_backend`.
+    dtype : dtype, optional
+        Target dtype of a dense result.
+
+    Returns
+    -------
+    array
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numopt.backend import resolve_backend, to_device
+    >>> to_device([1, 2], resolve_backend("numpy", np.ones(1)), dtype=np.float64)
+    array([1., 2.])
+    """
     xp = backend.xp
     if backend.is_gpu and _is_scipy_sparse(a):
         import cupyx.scipy.sparse as cusparse

@@ -64,9 +64,9 @@ class BCD(Solver):
         ``"variable"``: any ``tau`` coordinates per iteration; the others fix the blocks once
         (ragged last block allowed); a list gives the blocks explicitly (non-empty, disjoint,
         covering every coordinate).
-    tau : int, default 5
-        Block size (the paper uses 5, 50, 100). Not used by forest blocks, which are as large
-        as the graph allows.
+    tau : int, optional
+        Block size (the paper uses 5, 50, 100); default ``min(5, d)``. Not used by forest
+        blocks, which are as large as the graph allows.
     nonneg : bool, default False
         Constrain :math:`x \ge 0`.
     active_set_newton : bool, default True
@@ -120,7 +120,7 @@ class BCD(Solver):
     requires = ("fun",)
     backends = ("numpy", "numba")
 
-    def __init__(self, *, rule="gsq", update="matrix", partition="variable", tau=5,
+    def __init__(self, *, rule="gsq", update="matrix", partition="variable", tau=None,
                  nonneg=False, active_set_newton=True, settle_window=SETTLE_WINDOW,
                  f_star=None, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -128,7 +128,7 @@ class BCD(Solver):
         self.update = check_choice("update", update, updates.UPDATES)
         self.partition = check_choice("partition", partition, PARTITIONS) if isinstance(
             partition, str) else partition
-        self.tau = check_int("tau", tau, low=1)
+        self.tau = check_int("tau", tau, low=1, allow_none=True)
         self.nonneg = bool(nonneg)
         self.active_set_newton = bool(active_set_newton)
         self.settle_window = check_int("settle_window", settle_window, low=1)

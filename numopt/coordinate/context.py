@@ -13,6 +13,7 @@ from .models import build_model
 from .partitions import fixed_partition
 
 POWER_ITERATIONS = 50  # power iterations for λ_max(M) (IHT step), enough for 2 digits
+DEFAULT_TAU = 5  # block size of the paper's main figures (Nutini et al. 2022, Figs. 4-6)
 EIG_BLOCK_LIMIT = 500  # larger blocks use the Gershgorin bound instead of eigvalsh for L_b
 
 
@@ -33,6 +34,7 @@ class Context:
                 "every coordinate has L_i = 0 (all columns of the data are zero); there is "
                 "nothing to optimize — check the data matrix."
             )
+        tau = min(DEFAULT_TAU, d) if tau is None else tau
         if tau > d:
             raise InvalidProblemError(
                 f"tau={tau} exceeds the dimension d={d}; use tau <= {d}."

@@ -30,6 +30,16 @@ def run(solver, problem, start, *, callback=None, progress=False):
     -------
     Result
         Built by ``solver.result``; after a non-finite step it holds the last finite state.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import numopt as no
+    >>> from numopt.core import run
+    >>> p = no.Problem(lambda x: float(x @ x), grad=lambda x: 2 * x)
+    >>> res = run(no.solvers.GradientDescent(max_iter=3, tol=1e-30), p, np.ones(2))
+    >>> res.nit, len(res.history["iter"]), res.message
+    (1, 2, 'Optimization terminated successfully.')
     """
     started = time.perf_counter()
     history = History()

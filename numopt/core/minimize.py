@@ -72,7 +72,36 @@ def minimize(fun, x0=None, args=(), *, method=DEFAULT_METHOD, jac=None, hess=Non
 
 
 def as_problem(fun, *, args=(), jac=None, hess=None, hessp=None):
-    """A :class:`Problem` from either call style (see :func:`minimize`)."""
+    """A :class:`Problem` from either call style (see :func:`minimize`).
+
+    Parameters
+    ----------
+    fun : Problem or callable
+        Returned as is when a Problem (then no other argument may be given).
+    args : tuple
+        Extra arguments bound to every oracle.
+    jac : callable or True, optional
+        Gradient, or True when ``fun`` returns ``(f, g)``.
+    hess, hessp : callable, optional
+
+    Returns
+    -------
+    Problem
+
+    Raises
+    ------
+    InvalidProblemError
+        Oracles given together with a Problem, a finite-difference ``jac`` string, or a
+        non-callable ``hess``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numopt.core import as_problem
+    >>> p = as_problem(lambda x, a: (float(a * x @ x), 2 * a * x), args=(3.0,), jac=True)
+    >>> p.fun(np.ones(2)), p.grad(np.ones(2))
+    (6.0, array([6., 6.]))
+    """
     if isinstance(fun, Problem):
         given = [n for n, v in (("jac", jac), ("hess", hess), ("hessp", hessp)) if v is not None]
         if given or args:
@@ -139,6 +168,22 @@ def scipy_method(name):
     alias of ``max_iter``). The callback follows SciPy's convention: a callback whose only
     parameter is named ``intermediate_result`` receives an OptimizeResult, any other receives
     ``xk``.
+
+    Parameters
+    ----------
+    name : str
+        A registered numopt method.
+
+    Returns
+    -------
+    callable
+        ``numopt_method(fun, x0, args=(), jac=None, hess=None, hessp=None, bounds=None,
+        constraints=(), callback=None, **options)`` returning a :class:`Result`.
+
+    Raises
+    ------
+    InvalidProblemError
+        Unknown method (at once), or bounds/constraints passed through SciPy (at call).
 
     Examples
     --------

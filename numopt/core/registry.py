@@ -12,7 +12,31 @@ _REGISTRY = {}
 
 
 def register(cls):
-    """Class decorator: register a :class:`Solver` subclass under ``cls.name``."""
+    """Class decorator: register a :class:`Solver` subclass under ``cls.name``.
+
+    Parameters
+    ----------
+    cls : type
+        A :class:`Solver` subclass with a ``name``.
+
+    Returns
+    -------
+    type
+        ``cls`` itself.
+
+    Raises
+    ------
+    TypeError
+        No ``name``, or the name is taken by another class.
+
+    Examples
+    --------
+    >>> from numopt.core import register, solver_class
+    >>> solver_class("gd").__name__
+    'GradientDescent'
+    >>> register(solver_class("gd")).name
+    'gd'
+    """
     if not cls.name:
         raise TypeError(f"{cls.__name__} needs a class attribute 'name' to be registered")
     if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
@@ -24,10 +48,25 @@ def register(cls):
 def solver_class(name):
     """The solver class registered as ``name``.
 
+    Parameters
+    ----------
+    name : str
+        Method name (case-insensitive).
+
+    Returns
+    -------
+    type
+
     Raises
     ------
     InvalidProblemError
         Unknown name; the message suggests the closest registered one.
+
+    Examples
+    --------
+    >>> from numopt.core import solver_class
+    >>> solver_class("Newton").name
+    'newton'
     """
     if not isinstance(name, str) or name.lower() not in _REGISTRY:
         raise InvalidProblemError(

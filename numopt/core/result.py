@@ -44,7 +44,16 @@ class Result(OptimizeResult):
 
 
 class History:
-    """Per-iteration records, turned into a dict of equal-length NumPy arrays at the end."""
+    """Per-iteration records, turned into a dict of equal-length NumPy arrays at the end.
+
+    Examples
+    --------
+    >>> from numopt.core import History
+    >>> h = History()
+    >>> h.append({"iter": 0, "fun": 2.0}); h.append({"iter": 1, "fun": 1.0, "step": 0.5})
+    >>> h.as_arrays()["step"]
+    array([nan, 0.5])
+    """
 
     def __init__(self):
         self._rows = []

@@ -22,6 +22,14 @@ class State(SimpleNamespace):
     ``step`` returns a new State and never mutates its input, so the loop can keep the last
     finite iterate. ``stop`` (a :class:`Status`) and ``message`` let a step end the run
     (a failed line search, say) with a reason.
+
+    Examples
+    --------
+    >>> from numopt import State
+    >>> s = State(x=1.0, nit=0)
+    >>> t = s.replace(nit=1)
+    >>> s.nit, t.nit, t.stop
+    (0, 1, None)
     """
 
     def replace(self, **changes):
@@ -52,6 +60,20 @@ class Solver(abc.ABC):
         Budget on objective evaluations (``Status.BUDGET`` when exceeded).
     backend : {"auto", "numpy", "numba", "cupy"}, default "auto"
         See :func:`numopt.backend.resolve_backend`.
+
+    Examples
+    --------
+    Stepping a solver by hand (what ``minimize`` does, minus budgets and history):
+
+    >>> import numpy as np
+    >>> import numopt as no
+    >>> p = no.Problem(lambda x: float(x @ x), grad=lambda x: 2 * x, x0=np.ones(2))
+    >>> solver = no.solvers.GradientDescent(tol=1e-10)
+    >>> state = solver.init(p, p.x0)
+    >>> while not solver.done(state):
+    ...     state = solver.step(p, state)
+    >>> solver.done(state), state.grad_norm <= 1e-10
+    (<Status.SUCCESS: 0>, True)
     """
 
     #: registry name (``numopt.minimize(..., method=name)``)

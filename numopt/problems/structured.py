@@ -18,6 +18,30 @@ class StructuredProblem(Problem):
     problems with ``l1 > 0`` up front. Subclasses implement the smooth oracles
     ``_smooth``, ``_gradient``, ``_hessian``, ``_hessian_vector`` and the structure
     ``partial_grad``, ``block_hess``, ``coordinate_lipschitz``.
+
+    Parameters
+    ----------
+    dim : int
+        Number of variables.
+    l2, l1 : float, default 0
+        Ridge and lasso weights (non-negative).
+    name : str
+        Label for reports.
+    x0 : array_like, optional
+        Start point; zeros in the data's array namespace by default.
+
+    Raises
+    ------
+    InvalidProblemError
+        Negative or non-finite weights.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import numopt as no
+    >>> p = no.problems.LeastSquares(np.eye(2), np.ones(2), l1=0.5)
+    >>> isinstance(p, no.problems.StructuredProblem), p.fun(np.ones(2)), p.smooth_fun(np.ones(2))
+    (True, 1.0, 0.0)
     """
 
     def __init__(self, dim, *, l2=0.0, l1=0.0, name, x0=None):

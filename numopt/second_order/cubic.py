@@ -126,6 +126,18 @@ def cubic_step_cholesky(xp, H, g, weight):
     :math:`r = 1`, double :math:`r` until the factorization exists and :math:`h(r) \ge 0`,
     then Newton (epfml/super-newton ``cubic_newton_step``, Doikov et al. arXiv 2208.05888).
 
+    Parameters
+    ----------
+    xp : module
+        Array namespace of ``H`` and ``g``.
+    H : array, shape (d, d)
+        Symmetric Hessian.
+    g : array, shape (d,)
+        Gradient.
+    weight : float
+        Cubic weight :math:`M` of the model :math:`g^\top s + \tfrac12 s^\top H s +
+        \tfrac M6 \|s\|^3`.
+
     Returns
     -------
     (s, factorizations, shift) or (None, factorizations, reason)

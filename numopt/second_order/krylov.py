@@ -107,6 +107,24 @@ def min_eigenpair(hessp, d, xp, seed=0, max_dim=None):
     (so results repeat) and stops when the smallest Ritz pair's residual
     :math:`\beta_k |u_k|` is below ``1e-8 max(1, |theta|)``.
 
+    Parameters
+    ----------
+    hessp : callable
+        ``hessp(v) -> H v``.
+    d : int
+        Dimension.
+    xp : module
+        Array namespace of the vectors.
+    seed : int, default 0
+        Seed of the start vector.
+    max_dim : int, optional
+        Largest Krylov dimension (``d`` by default).
+
+    Returns
+    -------
+    (float, array)
+        The smallest eigenvalue and a unit eigenvector.
+
     Examples
     --------
     >>> import numpy as np

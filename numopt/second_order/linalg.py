@@ -107,6 +107,17 @@ def cholesky(xp, H, shift=0.0):
 def solve_shifted(xp, H, g, shift):
     r"""The regularized Newton step :math:`s = -(H + \lambda I)^{-1} g`.
 
+    Parameters
+    ----------
+    xp : module
+        Array namespace of ``H`` and ``g``.
+    H : array, shape (d, d)
+        Symmetric matrix.
+    g : array, shape (d,)
+        Right-hand side (the gradient).
+    shift : float
+        :math:`\lambda`, added to the diagonal.
+
     Returns
     -------
     array or None
