@@ -34,7 +34,7 @@ def test_random_assignment_acceptance_iterations(sns_500):
 @pytest.mark.slow
 def test_random_assignment_plan_matches_long_log_sinkhorn(sns_500):
     a, C = random_assignment(500)
-    ref = sinkhorn(a, a, C, 1 / 1200, method="sinkhorn_log", tol=1e-13, max_iter=200_000)
+    ref = sinkhorn(a, a, C, 1 / 1200, method="sinkhorn_log", tol=1e-12, max_iter=200_000)
     assert ref.success, ref.message
     np.testing.assert_allclose(sns_500.plan, ref.plan, atol=1e-9, rtol=0)
 
