@@ -1,14 +1,27 @@
 """Solver classes, for stepping by hand and teaching (``init`` / ``step`` / ``done``).
 
-Each family adds its classes here; ``numopt.minimize(method=name)`` reaches them all
-through the registry.
+Every registered method's class is here; ``numopt.minimize(method=name)`` reaches the same
+classes through the registry (see :func:`numopt.methods`).
 """
 
-from ..constrained import AlmSketch  # noqa: F401
-from ..coordinate.bcd import BCD as BCD
-from ..second_order import CubicNewton, DampedNewton, GradRegNewton, LazyNewton  # noqa: F401
-from ..zeroth import ZOAccelerated, ZOFrankWolfe, ZOGradientDescent, ZOPerturbed  # noqa: F401
+from ..constrained import AlmSketch
+from ..coordinate.bcd import BCD
+from ..second_order import CubicNewton, DampedNewton, GradRegNewton, LazyNewton
+from ..zeroth import ZOAccelerated, ZOFrankWolfe, ZOGradientDescent, ZOPerturbed
 from .gd import GradientDescent
 from .newton import Newton
 
-__all__ = ["GradientDescent", "Newton"]
+__all__ = [
+    "AlmSketch",
+    "BCD",
+    "CubicNewton",
+    "DampedNewton",
+    "GradRegNewton",
+    "GradientDescent",
+    "LazyNewton",
+    "Newton",
+    "ZOAccelerated",
+    "ZOFrankWolfe",
+    "ZOGradientDescent",
+    "ZOPerturbed",
+]
