@@ -20,7 +20,7 @@ def instance(n, m, seed):
 
 
 @pytest.mark.parametrize("reg", [1.0, 0.01, 1 / 1200])
-@pytest.mark.parametrize("shape", [(7, 130), (65, 3), (1, 1)])
+@pytest.mark.parametrize("shape", [(7, 130), (65, 3), (1, 1), (600, 70)])
 def test_numba_kernels_match_numpy_reference(reg, shape):
     M, f, g = instance(*shape, seed=sum(shape))
     fast = NumbaOps(M, reg)

@@ -21,6 +21,7 @@ from numba import types
 from numba.extending import intrinsic
 
 COLUMN_BLOCK = 64  # columns per parallel task in col_lse: 64 doubles = 8 cache lines per row
+ROW_CHUNK = 256  # rows per col_lse chunk: 256 x 64 doubles = 128 KiB, re-read from L2
 # exp(z) for z < -700 (< 1e-304) is set to 0: relative to the leading term it is far below
 # rounding, and computing it would hit subnormal arithmetic (~30x slower).
 EXP_FLOOR = -700.0
@@ -114,25 +115,30 @@ def _sum(x):
 
 
 def col_lse(M, f, reg, out):
-    """``out[j] = LSE_i((f[i] - M[i, j]) / reg)``, one pass over ``M`` (online max shift:
-    ``s <- s·e^(peak - new) + e^(v - new)``, branch-free)."""
+    """``out[j] = LSE_i((f[i] - M[i, j]) / reg)``, one pass over ``M``: blocks of columns in
+    parallel, rows in chunks of ``ROW_CHUNK`` whose max is taken first (the chunk stays in
+    cache for the exp pass), the running sum rescaled once per chunk."""
     n, m = M.shape
     inv = 1.0 / reg
     nblocks = (m + COLUMN_BLOCK - 1) // COLUMN_BLOCK
     for block in numba.prange(nblocks):
         j0 = block * COLUMN_BLOCK
         width = min(m, j0 + COLUMN_BLOCK) - j0
-        peak = np.empty(width)
-        total = np.ones(width)
-        for jj in range(width):
-            peak[jj] = (f[0] - M[0, j0 + jj]) * inv
-        for i in range(1, n):
-            fi = f[i]
+        peak = np.full(width, -np.inf)
+        total = np.zeros(width)
+        chunk_peak = np.empty(width)
+        for i0 in range(0, n, ROW_CHUNK):
+            i1 = min(n, i0 + ROW_CHUNK)
+            chunk_peak[:] = peak
+            for i in range(i0, i1):
+                for jj in range(width):
+                    chunk_peak[jj] = max(chunk_peak[jj], (f[i] - M[i, j0 + jj]) * inv)
             for jj in range(width):
-                v = (fi - M[i, j0 + jj]) * inv
-                new = max(peak[jj], v)
-                total[jj] = total[jj] * fast_exp(peak[jj] - new) + fast_exp(v - new)
-                peak[jj] = new
+                total[jj] *= fast_exp(peak[jj] - chunk_peak[jj])
+                peak[jj] = chunk_peak[jj]
+            for i in range(i0, i1):
+                for jj in range(width):
+                    total[jj] += fast_exp((f[i] - M[i, j0 + jj]) * inv - peak[jj])
         for jj in range(width):
             out[j0 + jj] = peak[jj] + math.log(total[jj])
 
