@@ -180,20 +180,20 @@ def estimate_grad(f, x, estimator="gaussian", num_dirs=1, mu=None, rng=None, exe
     With directions :math:`u_1, \dots, u_k` and directional-derivative estimates
     :math:`\delta_i`, the estimate is :math:`\hat g = c \sum_i \delta_i u_i`:
 
-    ============== =========================================================== ======== ====
-    estimator      :math:`\delta_i`, directions, :math:`c`                      queries  ref
-    ============== =========================================================== ======== ====
+    ============== ============================================================= ======== ====
+    estimator      :math:`\delta_i`, directions, :math:`c`                       queries  ref
+    ============== ============================================================= ======== ====
     ``gaussian``   :math:`(f(x+\mu u_i) - f(x))/\mu`, :math:`u_i \sim N(0, I)`,  k + 1    [1]
                    :math:`c = 1/k`
     ``central``    :math:`(f(x+\mu u_i) - f(x-\mu u_i))/(2\mu)`, Gaussian,       2k       [1]
                    :math:`c = 1/k`
-    ``sphere``     central difference, :math:`u_i` uniform on the unit sphere,  2k       [2]
+    ``sphere``     central difference, :math:`u_i` uniform on the unit sphere,   2k       [2]
                    :math:`c = d/k`
-    ``coordinate`` central difference along every :math:`e_i`, :math:`c = 1`   2d
-    ``forward``    forward difference along every :math:`e_i`, :math:`c = 1`   d + 1
-    ``jvp``        :math:`\nabla f(x)^T u_i` from the user's ``jvp``, Gaussian  k jvp    [3]
+    ``coordinate`` central difference along every :math:`e_i`, :math:`c = 1`     2d
+    ``forward``    forward difference along every :math:`e_i`, :math:`c = 1`     d + 1
+    ``jvp``        :math:`\nabla f(x)^T u_i` from the user's ``jvp``, Gaussian   k jvp    [3]
                    :math:`u_i`, :math:`c = 1/k`
-    ============== =========================================================== ======== ====
+    ============== ============================================================= ======== ====
 
     ``gaussian`` is unbiased for :math:`\nabla f_\mu`, :math:`f_\mu(x) = E f(x + \mu u)`, with
     :math:`\|\nabla f_\mu - \nabla f\| \le (\mu/2) L (d+3)^{3/2}` ([1], §2; ALGORITHMS.md §6.1);
