@@ -108,3 +108,15 @@ def test_structured_problem_on_array_api_strict():
         b_ = no.minimize(p_strict, method=method, tol=1e-6)
         assert b_.backend == "array_api_strict" and a.success and b_.success
         assert b_.nit == a.nit and np.allclose(to_numpy(b_.x), a.x, atol=1e-10)
+
+
+def test_cupy_backend_refuses_a_problem_holding_numpy_data(monkeypatch):
+    # Stand in for a GPU machine: the check must refuse host data, never move it silently.
+    import numopt.core.solver as solver_module
+    from numopt.backend import Backend
+
+    fake_gpu = Backend("cupy", namespace_of(np.ones(1)))
+    monkeypatch.setattr(solver_module, "resolve_backend", lambda *a, **k: fake_gpu)
+    p = no.problems.LeastSquares(np.eye(2), np.ones(2))
+    with pytest.raises(no.InvalidProblemError, match="build the problem from CuPy arrays"):
+        no.minimize(p, method="gd", backend="cupy")

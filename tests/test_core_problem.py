@@ -123,3 +123,22 @@ def test_structured_problem_data_validation(bad_data, needed):
 def test_logistic_labels_validated():
     with pytest.raises(no.InvalidProblemError, match=r"-1, \+1"):
         no.problems.LogisticRegression(np.eye(2), [0.0, 1.0])
+
+
+def test_counts_are_per_run_when_a_problem_is_reused():
+    p = no.problems.library()["rosenbrock"]
+    first = no.minimize(p, method="gd", max_iter=10)
+    fresh = no.minimize(no.problems.library()["rosenbrock"], method="newton")
+    again = no.minimize(p, method="newton")
+    assert first.nfev > 0
+    assert (again.nfev, again.njev, again.nhev) == (fresh.nfev, fresh.njev, fresh.nhev)
+    assert p.counts["fun"] == again.nfev
+
+
+def test_mixed_array_libraries_in_structured_data_are_rejected():
+    xps = pytest.importorskip("array_api_strict")
+    A = np.eye(3)
+    with pytest.raises(no.InvalidProblemError, match="same array library"):
+        no.problems.LeastSquares(xps.asarray(A), np.ones(3))
+    p = no.problems.LeastSquares(xps.asarray(A), [1.0, 2.0, 3.0])  # a list follows the matrix
+    assert type(p.b) is type(p.A)

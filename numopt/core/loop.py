@@ -26,6 +26,11 @@ def run(solver, problem, start, *, callback=None, progress=False):
     progress : bool
         Show a tqdm progress bar (needs the ``progress`` extra).
 
+    Notes
+    -----
+    A problem with ``reset_counts`` has its oracle counters zeroed first, so ``Result.nfev``
+    and friends count this run only, even when one problem object is solved several times.
+
     Returns
     -------
     Result
@@ -41,6 +46,8 @@ def run(solver, problem, start, *, callback=None, progress=False):
     >>> res.nit, len(res.history["iter"]), res.message
     (1, 2, 'Optimization terminated successfully.')
     """
+    if hasattr(problem, "reset_counts"):
+        problem.reset_counts()  # oracle counts (Result.nfev, ...) are per run, as in SciPy
     started = time.perf_counter()
     history = History()
     bar = progress_bar(progress, solver.max_iter, solver.name)

@@ -184,6 +184,12 @@ class Solver(abc.ABC):
         start_arrays = (x0,) if not data or not isinstance(x0, np.ndarray) else ()
         backend = resolve_backend(self.backend, *start_arrays, *data, supported=self.backends,
                                   method=self.name)
+        if backend.is_gpu and any(isinstance(a, np.ndarray) for a in data):
+            raise InvalidProblemError(
+                f"backend='cupy' was requested but problem '{problem.name}' holds NumPy data; "
+                "build the problem from CuPy arrays (cupy.asarray(A), ...) so its oracles run "
+                "on the GPU, or use backend='auto'."
+            )
         return to_device(x0, backend, dtype=backend.xp.float64), backend
 
     def minimize(self, problem, x0=None, *, callback=None, progress=False):

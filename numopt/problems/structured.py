@@ -96,8 +96,14 @@ def check_targets(name, b, rows, like):
         b = xp.asarray(b, dtype=xp.float64)
         check_all_finite(name, b)
     else:
+        given_numpy = isinstance(b, np.ndarray)
         b = as_float_array(name, b, ndim=1)
         if not sp.issparse(like) and not isinstance(like, np.ndarray):
+            if given_numpy:
+                raise InvalidProblemError(
+                    f"{name} is a NumPy array but the matrix is a {namespace_of(like).__name__}"
+                    f" array; pass {name} from the same array library as the matrix."
+                )
             b = namespace_of(like).asarray(b)
     if b.shape != (rows,):
         raise InvalidProblemError(

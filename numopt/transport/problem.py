@@ -55,6 +55,15 @@ class TransportProblem:
     InvalidProblemError
         Shape mismatch, NaN/inf or negative weights, unequal totals, zero total mass,
         NaN/inf in ``M``, ``reg <= 0``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numopt.transport import TransportProblem
+    >>> a = np.array([0.5, 0.5, 0.0]); b = np.array([0.25, 0.75])
+    >>> p = TransportProblem(a, b, np.ones((3, 2)), 0.1, backend="numpy")
+    >>> p.full_shape, p.M.shape          # the zero-mass row is dropped, restored in the plan
+    ((3, 2), (2, 2))
     """
 
     def __init__(self, a, b, M, reg, *, backend="auto", supported=("numpy", "numba", "cupy"),
