@@ -107,7 +107,8 @@ def convergence(results, y="grad_norm", x="iter", ax=None, labels=None, logy=Tru
     if logy:
         ax.set_yscale("log", nonpositive="mask")
     if logx:
-        ax.set_xscale("symlog", linthresh=1.0)
+        ax.set_xscale("symlog", linthresh=1.0)  # the x columns start at 0
+        ax.set_xlim(left=0.0)
     ax.set_xlabel(X_AXES[x])
     ax.set_ylabel("f(x) − f*" if y == "fun_gap" else y)
     ax.grid(True, which="major", alpha=0.3)
