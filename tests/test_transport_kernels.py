@@ -9,7 +9,13 @@ from hypothesis import strategies as st
 
 from numopt.backend import to_numpy
 from numopt.transport import sinkhorn
-from numopt.transport.newton import SparseHessian, null_space_projection, pcg, sparsify
+from numopt.transport.newton import (
+    SparseHessian,
+    newton_direction,
+    null_space_projection,
+    pcg,
+    sparsify,
+)
 from numopt.transport.ops import ArrayApiOps, NumbaOps
 
 
@@ -20,8 +26,10 @@ def instance(n, m, seed):
 
 
 @pytest.mark.parametrize("reg", [1.0, 0.01, 1 / 1200])
-@pytest.mark.parametrize("shape", [(7, 130), (65, 3), (1, 1), (600, 70)])
+@pytest.mark.parametrize("shape", [(7, 130), (65, 3), (1, 1), (600, 70), (300, 250)])
 def test_numba_kernels_match_numpy_reference(reg, shape):
+    """(300, 250) is above ``PARALLEL_MIN_ENTRIES``: the parallel kernels, not the serial
+    twins (whose numba cache entries once overwrote the parallel ones)."""
     M, f, g = instance(*shape, seed=sum(shape))
     fast = NumbaOps(M, reg)
     ref = ArrayApiOps(np, M, reg)
@@ -31,6 +39,22 @@ def test_numba_kernels_match_numpy_reference(reg, shape):
     for got, want in zip(fast.plan(f, g, buffer), ref.plan(f, g), strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-300)
     assert fast.plan(f, g, buffer)[0] is buffer
+
+
+@pytest.mark.parametrize("shape", [(40, 30), (300, 250)])
+@pytest.mark.parametrize("offset", [0.0, 0.3, 5.0, -5.0, np.nan])
+def test_shifted_log_sum_exps_are_exact_for_any_guess(shape, offset):
+    """The shift guess only saves a pass: good, poor (off by 5/reg = 5000 > LSE_SAFE in
+    either direction, so the exact fallback runs) and missing guesses give the same LSE."""
+    reg = 1e-3
+    M, f, g = instance(*shape, seed=5)
+    fast, ref = NumbaOps(M, reg), ArrayApiOps(np, M, reg)
+    row, col = ref.row_lse(g), ref.col_lse(f)
+    rng = np.random.default_rng(0)
+    row_guess = reg * row + offset + 1e-3 * rng.standard_normal(row.size)
+    col_guess = reg * col + offset + 1e-3 * rng.standard_normal(col.size)
+    np.testing.assert_allclose(fast.row_lse(g, shift=row_guess), row, rtol=1e-13, atol=1e-12)
+    np.testing.assert_allclose(fast.col_lse(f, shift=col_guess), col, rtol=1e-13, atol=1e-12)
 
 
 def test_kernels_are_safe_where_exp_underflows():
@@ -69,6 +93,43 @@ def test_sparsify_keeps_largest_entries_and_exact_diagonal():
     dense = np.asarray(sparsify(xps, xps.asarray(P), 30))
     np.testing.assert_array_equal(dense, S.toarray())
     assert sparsify(np, P, 300) is P
+
+
+@pytest.mark.parametrize("dropped", [None, 0.0, 1e-3, 0.05])
+def test_histogram_threshold_keeps_enough_entries_and_drops_little_mass(dropped):
+    """numba's histogram threshold against the exact sort: both keep >= kept entries and
+    drop <= dropped mass; the histogram keeps at most one bin (<= 12.5% wide) more."""
+    rng = np.random.default_rng(2)
+    P = np.exp(-rng.random((300, 260)) * 40) / 1e4
+    P[:5] = 0.0
+    kept = 2000
+    exact = sparsify(np, P, kept, dropped)
+    fast = sparsify(np, P, kept, dropped, kernels=True)
+    for S in (exact, fast):
+        assert S.nnz >= kept and S.has_canonical_format
+        np.testing.assert_array_equal(S.toarray()[S.toarray() > 0], P[S.toarray() > 0])
+        if dropped is not None:
+            assert P.sum() - S.sum() <= dropped * (1 + 1e-12) + 1e-15
+    assert fast.nnz >= exact.nnz
+    assert fast.data.min() >= exact.data.min() / 1.125 * (1 - 1e-12)
+    if dropped is None:  # the count rule alone: exactly kept (no ties here)
+        assert exact.nnz == kept
+
+
+def test_parallel_csr_pcg_matches_numpy_reference():
+    rng = np.random.default_rng(3)
+    n, m = 400, 300
+    P = rng.random((n, m)) ** 6 / (n * m)
+    S = sparsify(np, P, 80_000, kernels=True)  # above PARALLEL_MIN_ENTRIES: parallel CG
+    assert S.nnz >= 80_000
+    rows, cols = P.sum(1), P.sum(0)
+    rhs = null_space_projection(np, rng.standard_normal(n + m) * 1e-4, n)
+    fast = newton_direction(np, rows, cols, S, rhs, 1e-10, 2000, kernels=True)
+    ref = newton_direction(np, rows, cols, S, rhs, 1e-10, 2000)
+    assert not fast[2] and not ref[2] and abs(fast[1] - ref[1]) <= 2
+    np.testing.assert_allclose(fast[0], ref[0], rtol=1e-7, atol=1e-9 * np.abs(ref[0]).max())
+    residual = SparseHessian(np, rows, cols, S).matvec(fast[0]) - rhs
+    assert np.linalg.norm(null_space_projection(np, residual, n)) <= 1e-9 * np.linalg.norm(rhs)
 
 
 def test_pcg_solves_projected_newton_system():

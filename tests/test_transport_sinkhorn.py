@@ -68,7 +68,8 @@ def test_sns_history_has_both_phases():
     assert res.nit == res.nit_sinkhorn + res.nit_newton
     newton = res.history["phase"] == "newton"
     assert newton.sum() == res.nit_newton
-    assert np.all(res.history["kept"][newton] >= 600)
+    kept = res.history["kept"][newton]  # by mass: more entries as the error shrinks
+    assert np.all((kept > 0) & (kept <= 3600)) and kept[-1] > kept[0]
     assert np.all(np.isfinite(res.history["marginal_error"][newton]))
 
 

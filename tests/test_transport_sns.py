@@ -52,11 +52,13 @@ def test_small_random_assignment_plan_matches_long_log_sinkhorn():
 
 def test_too_few_kept_entries_grow_and_still_converge():
     a, C = random_assignment(200, seed=1)
-    res = sinkhorn(a, a, C, 1 / 800, method="sns", tol=1e-12, density=1 / 200)
+    res = sinkhorn(a, a, C, 1 / 800, method="sns", tol=1e-12, density=1 / 200,
+                   drop_ratio=None)  # the paper's fixed count, grown when Newton slows
     assert res.success, res.message
     kept = res.history["kept"][res.history["phase"] == "newton"]
-    assert kept.min() >= 200 and kept[-1] > 200 and res.kept == kept[-1]
-    assert np.all(np.diff(kept) >= 0)
+    assert kept.min() >= 200 and kept[-1] >= 400 and res.kept == kept[-1]
+    # the kept count only grows (up to the <= 12.5% wide bins of the histogram threshold)
+    assert np.all(kept >= 0.9 * np.maximum.accumulate(kept))
 
 
 def test_machine_precision_stops_honestly():

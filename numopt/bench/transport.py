@@ -5,7 +5,7 @@ Each solver runs once per case towards machine accuracy (L1 marginal error ``MAC
 a time budget; the times and iterations to ``1e-8`` and ``1e-10`` are read off its error
 trace (numopt: ``history``; POT: ``log["err"]``, its own L2 error of one marginal, which is
 never above the L1 error, so POT is credited early). Per-iteration speed is measured at
-equal iteration counts, interleaved, best of ``REPEATS``; memory is the tracemalloc peak of
+equal iteration counts, best of ``REPEATS``; memory is the tracemalloc peak of
 a short run.
 """
 
@@ -116,35 +116,36 @@ def run_pot(ot, method, a, b, M, reg, budget):
     return _crossings(iters, times, errors, row)
 
 
-def _marginal_seconds(run, iterations):
+def _marginal_seconds(run, iterations, repeats=1):
     """Seconds per extra iteration: ``(t(2k) - t(k)) / k``, which cancels set-up costs
-    (kernel matrix, validation, final plan) on both sides."""
-    times = []
-    for k in (iterations, 2 * iterations):
-        start = time.perf_counter()
-        run(k)
-        times.append(time.perf_counter() - start)
-    return max((times[1] - times[0]) / iterations, 1e-7)
+    (kernel matrix, validation, final plan) on both sides; each of ``t(k)``, ``t(2k)`` is
+    the best of ``repeats`` runs."""
+    best = {}
+    for _ in range(repeats):
+        for k in (iterations, 2 * iterations):
+            start = time.perf_counter()
+            run(k)
+            best[k] = min(best.get(k, math.inf), time.perf_counter() - start)
+    return max((best[2 * iterations] - best[iterations]) / iterations, 1e-7)
 
 
 def per_iteration(ot, a, b, M, reg, iterations):
-    """Seconds per iteration at equal iteration counts (numopt vs POT, interleaved, best of
-    ``REPEATS``)."""
+    """Seconds per iteration at equal iteration counts (numopt vs POT, best of ``REPEATS``
+    runs of each length, numopt then POT for each method)."""
     from ..transport import sinkhorn
 
     pairs = ["sinkhorn_log"] + (["sinkhorn"] if M.max() / reg <= 700 else [])
     best = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for _ in range(REPEATS):
-            for method in pairs:
-                for label, run in ((f"numopt {method}", lambda k, m=method: sinkhorn(
-                        a, b, M, reg, method=m, tol=1e-300, max_iter=k)),
-                                   (f"POT {method}", lambda k, m=method: ot.sinkhorn(
-                                       a, b, M, reg, method=m, numItermax=k, stopThr=0.0))):
-                    # a scaling iteration is ~100x cheaper: more of them, or noise wins
-                    count = iterations * (20 if method == "sinkhorn" else 1)
-                    best[label] = min(best.get(label, math.inf), _marginal_seconds(run, count))
+        for method in pairs:
+            for label, run in ((f"numopt {method}", lambda k, m=method: sinkhorn(
+                    a, b, M, reg, method=m, tol=1e-300, max_iter=k)),
+                               (f"POT {method}", lambda k, m=method: ot.sinkhorn(
+                                   a, b, M, reg, method=m, numItermax=k, stopThr=0.0))):
+                # a scaling iteration is ~100x cheaper: more of them, or noise wins
+                count = iterations * (20 if method == "sinkhorn" else 1)
+                best[label] = _marginal_seconds(run, count, REPEATS)
     return best
 
 

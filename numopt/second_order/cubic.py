@@ -106,7 +106,10 @@ def _secular_root(eigenvalues, gsq, half, low, gnorm):
         norm_sq = float(np.sum(gsq / denom ** 2))
         norm = math.sqrt(norm_sq)
         phi = 1.0 / norm - half / lam
-        if abs(phi) <= ROOT_TOL * (half / lam) or hi - lo <= ROOT_TOL * hi:
+        # the bracket is tight relative to the distance to the pole at low (near the hard
+        # case ||s|| ~ 1/(lam - low), so ROOT_TOL * hi would leave ||s|| off by 1e-6)
+        if abs(phi) <= ROOT_TOL * (half / lam) or hi - lo <= max(
+                ROOT_TOL * (lo - low), 4 * np.finfo(float).eps * hi):
             return lam
         if phi < 0.0:
             lo = lam

@@ -1,9 +1,12 @@
 """numba kernels of the entropic-transport solvers, over plain float64 arrays.
 
-Every kernel makes exactly one pass over the cost matrix ``M`` (C-contiguous, ``n x m``)
-and allocates nothing of size ``n x m``. Rows run in parallel (``prange``); the column
-log-sum-exp runs in parallel over blocks of columns with an online (running-max) sum, so
-it too reads ``M`` once, row by row. The NumPy reference of each kernel is the
+Every kernel makes one streaming pass over the cost matrix ``M`` (C-contiguous, ``n x m``)
+and allocates nothing of size ``n x m``; ``fast_exp`` keeps the exp work vectorized. The
+log-sum-exps take a shift guessed from the last Sinkhorn iteration (the log-domain
+"absorption" of Schmitzer 2019, arXiv 1610.06519, applied inside the sum), so no
+max pass is needed; a row or column whose guess is off by more than ``LSE_SAFE`` is redone
+exactly. Rows run in parallel (``prange``); the column log-sum-exp runs in parallel over
+ranges of rows with one partial sum per range. The NumPy reference of each kernel is the
 backend-generic code in :mod:`numopt.transport.ops` (``ArrayApiOps``); the tests compare
 the two.
 
@@ -13,6 +16,7 @@ problems (and grows when the cores are shared).
 """
 
 import math
+import types as types_module
 
 import numba
 import numpy as np
@@ -26,8 +30,13 @@ ROW_CHUNK = 256  # rows per col_lse chunk: 256 x 64 doubles = 128 KiB, re-read f
 # rounding, and computing it would hit subnormal arithmetic (~30x slower).
 EXP_FLOOR = -700.0
 EXP_CEIL = 709.0  # exp(z) for z > 709 is +inf (float64 max is e^709.78)
-EXPONENT_OFFSET = 1100  # float64 binary exponents span [-1073, 1024]
-EXPONENT_BINS = 2200
+# A sum of exp terms shifted by a guess is trusted inside (e^-600, e^600): no term
+# overflowed (each is below the sum), and the terms flushed to 0 below e^EXP_FLOOR add up
+# to less than 1e-26 of it for up to 10^17 terms.
+LSE_SAFE = 600.0
+SAFE_LOW, SAFE_HIGH = math.exp(-LSE_SAFE), math.exp(LSE_SAFE)
+HIST_SHIFT = 49  # plan_histogram bins: sign, 11 exponent bits, top 3 mantissa bits
+HIST_BINS = 1 << (64 - HIST_SHIFT - 1)  # non-negative values only (sign bit 0)
 
 LOG2E = 1.4426950408889634
 LN2_HI = 0.6931471803691238  # ln 2 split in two (Cody & Waite 1980) for exact reduction
@@ -85,18 +94,33 @@ def fast_exp(x):
     return np.inf if x > EXP_CEIL else value
 
 
-def row_lse(M, g, reg, out):
-    """``out[i] = LSE_j((g[j] - M[i, j]) / reg)`` with a per-row max shift."""
+def row_lse(M, g, shift, reg, out):
+    """``out[i] = LSE_j((g[j] - M[i, j]) / reg)``.
+
+    ``shift[i]`` is a guess of ``reg * out[i]`` (the last Sinkhorn iteration's, NaN for
+    none). Where the guess holds the shifted sum in ``(e^-LSE_SAFE, e^LSE_SAFE)`` the row
+    takes one pass; elsewhere it is redone with the row maximum as the shift (exact for
+    any input, one more pass over the row, which is still in L1 cache).
+    """
     n, m = M.shape
     inv = 1.0 / reg
     for i in numba.prange(n):
-        peak = g[0] - M[i, 0]
-        for j in range(1, m):
-            peak = max(peak, g[j] - M[i, j])
         terms = np.empty(m)
-        for j in range(m):  # elementwise, so it vectorizes without fastmath
-            terms[j] = fast_exp((g[j] - M[i, j] - peak) * inv)
-        out[i] = peak * inv + math.log(_sum(terms))
+        peak = shift[i]
+        total = _shifted_row_sum(M[i], g, peak, inv, terms) if math.isfinite(peak) else 0.0
+        if not SAFE_LOW < total < SAFE_HIGH:
+            peak = g[0] - M[i, 0]
+            for j in range(1, m):
+                peak = max(peak, g[j] - M[i, j])
+            total = _shifted_row_sum(M[i], g, peak, inv, terms)
+        out[i] = peak * inv + math.log(total)
+
+
+@numba.njit(inline="always", cache=True)
+def _shifted_row_sum(row, g, shift, inv, terms):
+    for j in range(row.size):  # elementwise, so it vectorizes without fastmath
+        terms[j] = fast_exp((g[j] - row[j] - shift) * inv)
+    return _sum(terms)
 
 
 @numba.njit(inline="always", cache=True)
@@ -114,8 +138,36 @@ def _sum(x):
     return (s0 + s1) + (s2 + s3)
 
 
-def col_lse(M, f, reg, out):
-    """``out[j] = LSE_i((f[i] - M[i, j]) / reg)``, one pass over ``M``: blocks of columns in
+def col_lse(M, f, shift, reg, parts, partial, out):
+    """``out[j] = LSE_i((f[i] - M[i, j]) / reg)`` shifted by the guess ``shift[j]`` of
+    ``reg * out[j]``, in one streaming pass over ``M``: ``parts`` ranges of rows in
+    parallel, each adding its exp terms into its own row of ``partial`` (``parts x m``),
+    summed at the end. Returns how many columns left ``(e^-LSE_SAFE, e^LSE_SAFE)``; those
+    need :func:`col_lse_exact`.
+    """
+    n, m = M.shape
+    inv = 1.0 / reg
+    for part in numba.prange(parts):
+        acc = partial[part]
+        acc[:] = 0.0
+        for i in range(part * n // parts, (part + 1) * n // parts):
+            fi = f[i]
+            for j in range(m):  # elementwise over j: vectorizes
+                acc[j] += fast_exp((fi - M[i, j] - shift[j]) * inv)
+    unsafe = 0
+    for j in range(m):
+        total = 0.0
+        for part in range(parts):
+            total += partial[part, j]
+        if SAFE_LOW < total < SAFE_HIGH:
+            out[j] = shift[j] * inv + math.log(total)
+        else:
+            unsafe += 1
+    return unsafe
+
+
+def col_lse_exact(M, f, reg, out):
+    """``out[j] = LSE_i((f[i] - M[i, j]) / reg)``, exact for any input: blocks of columns in
     parallel, rows in chunks of ``ROW_CHUNK`` whose max is taken first (the chunk stays in
     cache for the exp pass), the running sum rescaled once per chunk."""
     n, m = M.shape
@@ -155,31 +207,24 @@ def plan_rows(M, f, g, reg, plan, rows):
 
 
 
-@numba.njit(cache=True)
-def _sparse_hessian_matvec(indptr, indices, data, rows, cols, shift, p, q):
-    """``q = (K_s + shift I) p`` with ``K_s = [[diag(rows), S], [S^T, diag(cols)]]``, S in CSR."""
-    n, m = rows.size, cols.size
-    for j in range(m):
-        q[n + j] = (cols[j] + shift) * p[n + j]
-    for i in range(n):
-        total = (rows[i] + shift) * p[i]
-        pi = p[i]
-        for k in range(indptr[i], indptr[i + 1]):
-            total += data[k] * p[n + indices[k]]
-            q[n + indices[k]] += data[k] * pi
-        q[i] = total
-
-
-@numba.njit(cache=True)
-def pcg_csr(indptr, indices, data, rows, cols, shift, rhs, diag, rtol, max_iter, d):
-    """Jacobi-PCG on ``(K_s + shift I) d = rhs`` from ``d = 0`` (same iteration as
-    :func:`numopt.transport.newton.pcg`, its NumPy reference), with fused vector loops and
-    no allocation per iteration. Returns ``(iterations, breakdown)``; ``d`` is written in
-    place."""
-    size = rhs.size
+def pcg_csr(indptr, indices, data, rows, cols, shift, rhs, diag, rtol, max_iter, bounds, d):
+    """Jacobi-PCG on ``(K_s + shift I) d = rhs`` from ``d = 0``, where
+    ``K_s = [[diag(rows), S], [S^T, diag(cols)]]`` and ``S`` is CSR, projected off the null
+    vector ``(1, -1)`` (same iteration as :func:`numopt.transport.newton.pcg`, its NumPy
+    reference). The product with ``K_s``
+    runs in parallel over the row ranges ``bounds`` (balanced by stored entries), each
+    range adding its ``S^T x`` terms into its own row of a ``parts x m`` buffer; vector
+    updates are fused loops with no allocation per iteration. Returns
+    ``(iterations, breakdown)``; ``d`` is written in place.
+    """
+    size, n, m = rhs.size, rows.size, cols.size
+    parts = bounds.size - 1
+    partial = np.empty((parts, m))
     r = rhs.copy()
     p = r / diag
+    _project(p, n)
     q = np.empty(size)
+    z = np.empty(size)
     rz = 0.0
     bnorm = 0.0
     for t in range(size):
@@ -191,65 +236,111 @@ def pcg_csr(indptr, indices, data, rows, cols, shift, rhs, diag, rtol, max_iter,
     for it in range(max_iter):
         if rnorm <= target:
             return it, False
-        _sparse_hessian_matvec(indptr, indices, data, rows, cols, shift, p, q)
+        for part in numba.prange(parts):  # q = (K_s + shift I) p
+            acc = partial[part]
+            acc[:] = 0.0
+            for i in range(bounds[part], bounds[part + 1]):
+                pi = p[i]
+                total = (rows[i] + shift) * pi
+                for k in range(indptr[i], indptr[i + 1]):
+                    total += data[k] * p[n + indices[k]]
+                    acc[indices[k]] += data[k] * pi
+                q[i] = total
         curvature = 0.0
-        for t in range(size):
+        for t in range(n):
             curvature += p[t] * q[t]
+        for j in range(m):
+            total = (cols[j] + shift) * p[n + j]
+            for part in range(parts):
+                total += partial[part, j]
+            q[n + j] = total
+            curvature += p[n + j] * total
         if not curvature > 0.0:
             return it, True
+        _project(q, n)
         alpha = rz / curvature
         rz_new = 0.0
         rnorm = 0.0
         for t in range(size):
             d[t] += alpha * p[t]
             r[t] -= alpha * q[t]
-            rz_new += r[t] * r[t] / diag[t]
+            z[t] = r[t] / diag[t]
+            rz_new += r[t] * z[t]
             rnorm += r[t] * r[t]
+        _project(z, n)
         beta = rz_new / rz
         for t in range(size):
-            p[t] = r[t] / diag[t] + beta * p[t]
+            p[t] = z[t] + beta * p[t]
         rz = rz_new
     return max_iter, False
 
 
+@numba.njit(inline="always", cache=True)
+def _project(v, n):
+    """Remove from ``v`` its component along the null vector ``(1, -1)`` of the Hessian."""
+    c = (v[:n].sum() - v[n:].sum()) / v.size
+    v[:n] -= c
+    v[n:] += c
 
-@numba.njit(cache=True)
-def top_k_threshold(values, k):
-    """The ``k``-th largest entry of the non-negative vector ``values`` (0 < k < size).
 
-    One pass bins the entries by binary exponent, a second gathers the bin holding the
-    k-th largest, and ``np.partition`` finishes on that bin only: O(size) and insensitive to
-    the many zero or subnormal entries of a sharp plan, where ``np.argpartition`` slows
-    down about 10x (35 ms against 0.5 ms for 40 000 entries, measured).
+def plan_histogram(values, parts, counts, masses):
+    """Count and mass of the non-negative ``values`` per bin ``bits >> HIST_SHIFT`` (binary
+    exponent and top mantissa bits: bins ordered like the values, at most 12.5% wide), in
+    ``parts`` slices in parallel, slice ``p`` into ``counts[p]`` and ``masses[p]``. One
+    pass, O(size), unaffected by the zero or subnormal entries that slow a partition of a
+    sharp plan tenfold."""
+    size = values.size
+    for part in numba.prange(parts):
+        count, mass = counts[part], masses[part]
+        count[:] = 0
+        mass[:] = 0.0
+        for t in range(part * size // parts, (part + 1) * size // parts):
+            v = values[t]
+            b = _float_to_bits(v) >> HIST_SHIFT
+            count[b] += 1
+            mass[b] += v
+
+
+def csr_above(P, threshold):
+    """``(indptr, indices, data)`` of the entries of ``P`` at or above ``threshold`` (CSR,
+    int32 indices), in two row-parallel passes: count per row, then fill."""
+    n, m = P.shape
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    for i in numba.prange(n):
+        count = 0
+        for j in range(m):
+            count += P[i, j] >= threshold
+        indptr[i + 1] = count
+    for i in range(n):
+        indptr[i + 1] += indptr[i]
+    indices = np.empty(indptr[n], dtype=np.int32)
+    data = np.empty(indptr[n])
+    for i in numba.prange(n):
+        k = indptr[i]
+        for j in range(m):
+            if P[i, j] >= threshold:
+                indices[k] = j
+                data[k] = P[i, j]
+                k += 1
+    return indptr, indices, data
+
+
+def _serial_twin(kernel):
+    """``kernel`` compiled without ``parallel``, under its own cache name.
+
+    numba's on-disk cache is keyed by the function's qualified name and signature, not by
+    its compile options: two dispatchers of one Python function would share one cache
+    entry, and the parallel one would silently load the serial machine code.
     """
-    counts = np.zeros(EXPONENT_BINS, dtype=np.int64)
-    for v in values:
-        counts[_exponent_bin(v)] += 1
-    above = 0
-    boundary = EXPONENT_BINS - 1
-    while above + counts[boundary] < k:
-        above += counts[boundary]
-        boundary -= 1
-    candidates = np.empty(counts[boundary])
-    filled = 0
-    for v in values:
-        if _exponent_bin(v) == boundary:
-            candidates[filled] = v
-            filled += 1
-    need = k - above
-    return np.partition(candidates, filled - need)[filled - need]
+    twin = types_module.FunctionType(kernel.__code__, kernel.__globals__,
+                                     kernel.__name__ + "_serial")
+    twin.__qualname__ = twin.__name__
+    return numba.njit(cache=True)(twin)
 
 
-@numba.njit(cache=True)
-def _exponent_bin(v):
-    """Bin of ``v >= 0`` by binary exponent (0 for v == 0)."""
-    if v <= 0.0:
-        return 0
-    return min(max(math.frexp(v)[1] + EXPONENT_OFFSET, 1), EXPONENT_BINS - 1)
-
-
-_KERNELS = (row_lse, col_lse, plan_rows)
+_KERNELS = (row_lse, col_lse, col_lse_exact, plan_rows, pcg_csr, plan_histogram, csr_above)
 #: serial twins of the kernels, for problems below ``PARALLEL_MIN_ENTRIES``
-SERIAL = {k.__name__: numba.njit(cache=True)(k) for k in _KERNELS}
+SERIAL = {k.__name__: _serial_twin(k) for k in _KERNELS}
 PARALLEL_MIN_ENTRIES = 1 << 16  # n*m below this runs serially (thread start-up > work)
-row_lse, col_lse, plan_rows = (numba.njit(parallel=True, cache=True)(k) for k in _KERNELS)
+(row_lse, col_lse, col_lse_exact, plan_rows, pcg_csr, plan_histogram, csr_above) = (
+    numba.njit(parallel=True, cache=True)(k) for k in _KERNELS)

@@ -105,18 +105,19 @@ class TransportSolver(Solver):
         )
 
 
-def sinkhorn_half_steps(problem, g, lse=None):
-    """One log-domain Sinkhorn iteration from ``g``: returns the new ``(f, g)``.
+def sinkhorn_half_steps(problem, f, g, lse=None):
+    """One log-domain Sinkhorn iteration from ``(f, g)``: returns the new ``(f, g)``.
 
     ``lse`` is the row log-sum-exp of ``g`` when already known (from the last check), which
-    saves one pass over ``M``.
+    saves one pass over ``M``. The old potentials give each log-sum-exp its shift guess:
+    ``f = reg (log a - LSE)`` means the last row log-sum-exp was ``log a - f / reg``.
     """
     reg, ops = problem.reg, problem.ops
     if lse is None:
-        lse = ops.row_lse(g)
-    f = reg * (problem.log_a - lse)
-    g = reg * (problem.log_b - ops.col_lse(f))
-    return f, g
+        lse = ops.row_lse(g, shift=reg * problem.log_a - f)
+    f_new = reg * (problem.log_a - lse)
+    g_new = reg * (problem.log_b - ops.col_lse(f_new, shift=reg * problem.log_b - g))
+    return f_new, g_new
 
 
 def row_check(problem, f, g):
@@ -126,7 +127,7 @@ def row_check(problem, f, g):
     error; the log-sum-exp computed for it is the next f half-step's, so checks are free.
     """
     xp = problem.xp
-    lse = problem.ops.row_lse(g)
+    lse = problem.ops.row_lse(g, shift=problem.reg * problem.log_a - f)
     rows = xp.exp(f / problem.reg + lse)
     return float(xp.sum(xp.abs(rows - problem.a))), lse
 
@@ -136,7 +137,8 @@ def full_check(problem, f, g):
     rows and columns both measured."""
     xp = problem.xp
     row_error, lse = row_check(problem, f, g)
-    cols = xp.exp(g / problem.reg + problem.ops.col_lse(f))
+    col_lse = problem.ops.col_lse(f, shift=problem.reg * problem.log_b - g)
+    cols = xp.exp(g / problem.reg + col_lse)
     return row_error + float(xp.sum(xp.abs(cols - problem.b))), lse
 
 

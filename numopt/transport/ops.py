@@ -4,15 +4,21 @@ For a cost ``M`` (``n x m``), regularization ``reg`` and potentials ``f``, ``g``
 :math:`P_{ij} = \exp((f_i + g_j - M_{ij})/\mathrm{reg})`. Three operations cover every
 solver here:
 
-* ``row_lse(g)``: :math:`\mathrm{LSE}_j((g_j - M_{ij})/\mathrm{reg})` (the f half-step);
-* ``col_lse(f)``: :math:`\mathrm{LSE}_i((f_i - M_{ij})/\mathrm{reg})` (the g half-step);
+* ``row_lse(g, shift)``: :math:`\mathrm{LSE}_j((g_j - M_{ij})/\mathrm{reg})` (the f
+  half-step);
+* ``col_lse(f, shift)``: :math:`\mathrm{LSE}_i((f_i - M_{ij})/\mathrm{reg})` (the g
+  half-step);
 * ``plan(f, g, out)``: ``P`` written into ``out`` plus its row and column sums.
 
 :class:`ArrayApiOps` runs them in any array-API namespace (NumPy, CuPy, ``array_api_strict``)
 with ``n x m`` temporaries; it is also the NumPy reference for :class:`NumbaOps`, whose fused
 kernels (:mod:`numopt.transport._kernels`) make one pass over ``M`` without temporaries.
+
+``shift`` is an optional guess of ``reg * LSE`` (the last iteration's): the fused kernels
+use it in place of a max pass; the array-API path takes the exact maximum anyway.
 """
 
+import numba
 import numpy as np
 
 
@@ -32,15 +38,15 @@ class ArrayApiOps:
     def __init__(self, xp, M, reg):
         self.xp, self.M, self.reg = xp, M, reg
 
-    def row_lse(self, g):
-        """Row log-sum-exps of ``(g - M) / reg`` (length n)."""
+    def row_lse(self, g, shift=None):
+        """Row log-sum-exps of ``(g - M) / reg`` (length n); ``shift`` is not needed."""
         xp = self.xp
         z = (xp.reshape(g, (1, -1)) - self.M) / self.reg
         peak = xp.max(z, axis=1, keepdims=True)
         return peak[:, 0] + xp.log(xp.sum(xp.exp(z - peak), axis=1))
 
-    def col_lse(self, f):
-        """Column log-sum-exps of ``(f - M) / reg`` (length m)."""
+    def col_lse(self, f, shift=None):
+        """Column log-sum-exps of ``(f - M) / reg`` (length m); ``shift`` is not needed."""
         xp = self.xp
         z = (xp.reshape(f, (-1, 1)) - self.M) / self.reg
         peak = xp.max(z, axis=0, keepdims=True)
@@ -61,21 +67,30 @@ class NumbaOps:
 
         self.M = np.ascontiguousarray(M, dtype=np.float64)
         small = self.M.size < _kernels.PARALLEL_MIN_ENTRIES
-        self.row_kernel, self.col_kernel, self.plan_kernel = (
+        self.row_kernel, self.col_kernel, self.col_exact_kernel, self.plan_kernel = (
             _kernels.SERIAL[name] if small else getattr(_kernels, name)
-            for name in ("row_lse", "col_lse", "plan_rows"))
+            for name in ("row_lse", "col_lse", "col_lse_exact", "plan_rows"))
+        self.parts = 1 if small else numba.get_num_threads()
+        self.partial = np.empty((self.parts, self.M.shape[1]))
         self.reg = float(reg)
 
-    def row_lse(self, g):
-        """Row log-sum-exps of ``(g - M) / reg`` (length n)."""
+    def row_lse(self, g, shift=None):
+        """Row log-sum-exps of ``(g - M) / reg`` (length n); ``shift`` guesses
+        ``reg * LSE``."""
         out = np.empty(self.M.shape[0])
-        self.row_kernel(self.M, np.ascontiguousarray(g), self.reg, out)
+        guess = np.full(out.size, np.nan) if shift is None else np.ascontiguousarray(shift)
+        self.row_kernel(self.M, np.ascontiguousarray(g), guess, self.reg, out)
         return out
 
-    def col_lse(self, f):
-        """Column log-sum-exps of ``(f - M) / reg`` (length m)."""
+    def col_lse(self, f, shift=None):
+        """Column log-sum-exps of ``(f - M) / reg`` (length m); ``shift`` guesses
+        ``reg * LSE`` (one pass when it is within ``LSE_SAFE / reg`` everywhere, else an
+        exact two-level pass)."""
         out = np.empty(self.M.shape[1])
-        self.col_kernel(self.M, np.ascontiguousarray(f), self.reg, out)
+        f = np.ascontiguousarray(f)
+        if shift is None or self.col_kernel(self.M, f, np.ascontiguousarray(shift), self.reg,
+                                            self.parts, self.partial, out):
+            self.col_exact_kernel(self.M, f, self.reg, out)
         return out
 
     def plan(self, f, g, out=None):

@@ -55,7 +55,7 @@ class LogSinkhorn(TransportSolver):
                      phase="sinkhorn", backend=problem.backend)
 
     def step(self, problem, state):
-        f, g = sinkhorn_half_steps(problem, state.g, state.lse)
+        f, g = sinkhorn_half_steps(problem, state.f, state.g, state.lse)
         nit = state.nit + 1
         if nit % self.check_every and nit < self.max_iter:
             return state.replace(f=f, g=g, lse=None, checked=False, nit=nit)
