@@ -80,3 +80,27 @@ def test_rectangular_sns_with_zero_bins():
     assert res.success and res.nit_newton >= 1
     np.testing.assert_allclose(res.plan.sum(1), a, atol=1e-12)
     np.testing.assert_allclose(res.plan.sum(0), b, atol=1e-12)
+
+
+def test_warmup_runs_in_the_scaling_domain_when_the_kernel_is_representable(monkeypatch):
+    """max(M)/reg <= 700 and a cold start: the (cheaper) scaling iterations warm up, with the
+    same answer as the log-domain warm-up of a warm start; fast scaling runs go on to the
+    tolerance without Newton."""
+    from numopt.transport.sinkhorn import ScalingSinkhorn
+
+    calls = []
+    original = ScalingSinkhorn.step
+    monkeypatch.setattr(ScalingSinkhorn, "step",
+                        lambda self, *args: calls.append(1) or original(self, *args))
+    rng = np.random.default_rng(4)
+    M = rng.random((70, 50))
+    a, b = np.full(70, 1 / 70), np.full(50, 1 / 50)
+    res = sinkhorn(a, b, M, 0.01, tol=1e-12)
+    assert res.success and len(calls) == res.nit_sinkhorn >= 20 and res.nit_newton >= 1
+    calls.clear()
+    logwarm = sinkhorn(a, b, M, 0.01, tol=1e-12, f0=np.zeros(70))
+    assert logwarm.success and not calls
+    np.testing.assert_allclose(res.plan, logwarm.plan, atol=1e-12, rtol=0)
+    easy = sinkhorn(a, b, M, 0.05, tol=1e-12)  # Sinkhorn contracts fast at a large reg
+    assert easy.success and easy.nit_newton == 0 and easy.nit > 20
+    np.testing.assert_allclose(easy.plan.sum(1), a, atol=1e-12)

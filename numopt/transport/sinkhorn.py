@@ -100,7 +100,7 @@ class ScalingSinkhorn(TransportSolver):
 
     def init(self, problem, start):
         xp, reg = problem.xp, problem.reg
-        high, low = float(xp.max(problem.M)) / reg, -float(xp.min(problem.M)) / reg
+        high, low = kernel_exponents(problem)
         if max(high, low) > EXP_LIMIT:
             which = "underflows to 0" if high > EXP_LIMIT else "overflows to inf"
             raise InvalidProblemError(
@@ -136,3 +136,10 @@ class ScalingSinkhorn(TransportSolver):
     def potentials(self, state):
         xp = state.backend.xp
         return state.reg * xp.log(state.u), state.reg * xp.log(state.v)
+
+
+def kernel_exponents(problem):
+    """``(max(M)/reg, -min(M)/reg)``: the kernel ``exp(-M/reg)`` is representable in
+    float64 when both are at most ``EXP_LIMIT``."""
+    xp, reg = problem.xp, problem.reg
+    return float(xp.max(problem.M)) / reg, -float(xp.min(problem.M)) / reg

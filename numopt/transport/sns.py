@@ -5,12 +5,11 @@ import math
 
 import numpy as np
 
-from ..core.solver import State
 from ..core.status import Status
 from ..core.validate import check_int, check_real
-from .base import TransportSolver, full_check
+from .base import TransportSolver
 from .newton import newton_direction, null_space_projection, sparsify
-from .sinkhorn import LogSinkhorn
+from .sinkhorn import EXP_LIMIT, LogSinkhorn, ScalingSinkhorn, kernel_exponents
 
 WARMUP = 20  # Sinkhorn iterations before Newton, Tang et al. 2024 (N1 = 20, Sec. 5)
 KEEP_PER_BIN = 10  # drop_ratio=None: keep 10·max(n, m); 2-3n converges only linearly [R]
@@ -37,6 +36,10 @@ MERIT_SWITCH = 10.0  # switch to the marginal-error merit once slope < 10·eps·
 MERIT_STALL_STEPS = 3  # slow steps in a row near the rounding floor = no further progress
 ROUNDING_FLOOR = 1e3  # "near the floor": marginal error < 1e3·eps·sum(a)
 CG_SHIFT = 1e-10  # diagonal shift (relative to max pivot) after a CG breakdown
+# scaling-domain Sinkhorn goes on past the warm-up while each check (10 iterations) cuts
+# the error at least 4x: a Newton step costs 15-150 scaling iterations (n = 2000 .. 300),
+# so ~5 Newton steps only pay off once Sinkhorn is slower than that [R]
+FAST_SINKHORN = 0.25
 
 
 class SinkhornNewtonSparse(TransportSolver):
@@ -49,7 +52,10 @@ class SinkhornNewtonSparse(TransportSolver):
     "Accelerating Sinkhorn Algorithm with Sparse Newton Iterations", ICLR 2024,
     arXiv 2401.12253, Algorithm 1):
 
-    1. ``warmup`` log-domain Sinkhorn iterations;
+    1. ``warmup`` Sinkhorn iterations: in the scaling domain when the kernel
+       :math:`e^{-M/\mathrm{reg}}` is representable and the start is cold (several times
+       cheaper per iteration; they go on past ``warmup`` while each check cuts the error
+       at least 4x, and may finish the run), else in the log domain;
     2. Newton steps :math:`z \leftarrow z + \alpha d`, :math:`K_s d = \mathrm{reg}\,\nabla D`,
        where :math:`K_s` keeps the exact diagonal blocks of the Hessian (eq. (5)) and the
        largest plan entries (the sparsification of Sec. 4): as many as it takes for the
@@ -112,28 +118,55 @@ class SinkhornNewtonSparse(TransportSolver):
         self.cg_max_iter = check_int("cg_max_iter", cg_max_iter, low=1, allow_none=True)
         self.c1 = check_real("c1", c1, low=0.0, high=0.5, low_open=True, high_open=True)
         self.max_halvings = check_int("max_halvings", max_halvings, low=0)
-        self.sinkhorn = LogSinkhorn(check_every=self.check_every, tol=self.tol,
-                                    max_iter=self.max_iter)
+        self.sinkhorn, self.scaling = (
+            kind(check_every=self.check_every, tol=self.tol, max_iter=self.max_iter)
+            for kind in (LogSinkhorn, ScalingSinkhorn))
 
     def init(self, problem, start):
-        f, g = problem.start_potentials(*start)
-        error, lse = full_check(problem, f, g)
         n, m = problem.shape
+        cold = all(potential is None for potential in start)
+        warm = (self.scaling if cold and max(kernel_exponents(problem)) <= EXP_LIMIT
+                else self.sinkhorn)
+        state = warm.init(problem, start)
         if self.density is not None:
             kept = math.ceil(self.density * n * m)
         else:
             kept = KEEP_PER_BIN * max(n, m) if self.drop_ratio is None else 0
-        return State(f=f, g=g, lse=lse, marginal_error=error, checked=True, nit=0,
-                     phase="sinkhorn", backend=problem.backend, P=None, spare=None,
-                     kept=min(kept, n * m), nnz=0, slow=0, floor=0, merit=False, nit_newton=0,
-                     cg_iterations=0, step=math.nan, dual=math.nan)
+        return state.replace(P=None, spare=None, kept=min(kept, n * m), nnz=0, slow=0,
+                             floor=0, merit=False, nit_newton=0, cg_iterations=0,
+                             step=math.nan, dual=math.nan, warm=warm, fast=False,
+                             last_check=state.marginal_error)
 
     def step(self, problem, state):
-        if state.nit < self.warmup:
-            return self.sinkhorn.step(problem, state)
+        if state.P is None and (state.nit < self.warmup or state.fast):
+            new = state.warm.step(problem, state)
+            if not new.checked:
+                return new
+            # scaling iterations are cheap: keep them while they cut the error fast
+            fast = (state.warm is self.scaling and new.nit >= self.warmup
+                    and new.marginal_error <= FAST_SINKHORN * state.last_check)
+            return new.replace(fast=fast, last_check=new.marginal_error)
         if state.P is None:
-            state = state.replace(**self._evaluate(problem, state.f, state.g, None))
+            out = None
+            if self._scaling_phase(state):  # leave the scaling domain; K's buffer holds P
+                f, g = self.scaling.potentials(state)
+                out, state = state.K, state.replace(u=None, v=None, K=None, Kv=None)
+            else:
+                f, g = state.f, state.g
+            state = state.replace(**self._evaluate(problem, f, g, out))
         return self._newton_step(problem, state)
+
+    @staticmethod
+    def _scaling_phase(state):
+        return getattr(state, "u", None) is not None
+
+    def iterate(self, state):
+        return (state.u, state.v) if self._scaling_phase(state) else (state.f, state.g)
+
+    def potentials(self, state):
+        if self._scaling_phase(state):
+            return self.scaling.potentials(state)
+        return state.f, state.g
 
     def _evaluate(self, problem, f, g, out):
         """Plan, sums, dual value and marginal error at ``(f, g)`` (plan written to ``out``)."""
