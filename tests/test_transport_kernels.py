@@ -1,6 +1,7 @@
 """Transport kernels and backends: numba vs the NumPy reference, the array-API path, and
 hypothesis properties of returned plans."""
 
+import array_api_compat
 import array_api_strict as xps
 import numpy as np
 import pytest
@@ -16,7 +17,7 @@ from numopt.transport.newton import (
     pcg,
     sparsify,
 )
-from numopt.transport.ops import ArrayApiOps, NumbaOps
+from numopt.transport.ops import ArrayApiOps, NumbaOps, ShiftedSumOps
 
 
 def instance(n, m, seed):
@@ -184,3 +185,43 @@ def test_cupy_path_matches_numpy(method):
     res = sinkhorn(cp.asarray(a), cp.asarray(b), cp.asarray(M), 0.01, method=method, tol=1e-12)
     assert res.success and res.backend == "cupy" and isinstance(res.plan, cp.ndarray)
     np.testing.assert_allclose(cp.asnumpy(res.plan), ref.plan, atol=1e-10, rtol=0)
+
+
+def _reference_shifted_sum(v, M, shift, inv, axis):
+    """What the CuPy reduction kernel computes, in the inputs' namespace (with temporaries)."""
+    xp = array_api_compat.array_namespace(M)
+    with np.errstate(over="ignore"):  # a poor guess overflows here as on the GPU (then inf)
+        return xp.sum(xp.exp((v - M - shift) * inv), axis=axis)
+
+
+@pytest.mark.parametrize("offset", [0.0, 0.2, 5.0, -5.0])
+def test_shifted_sum_ops_match_exact_log_sum_exps(offset):
+    """The GPU path's logic (guess, range check, exact fallback) on array_api_strict."""
+    reg = 1e-3
+    M, f, g = instance(40, 30, seed=6)
+    M, f, g = (xps.asarray(v) for v in (M, f, g))
+    exact = ArrayApiOps(xps, M, reg)
+    shifted = ShiftedSumOps(xps, M, reg, _reference_shifted_sum)
+    row, col = exact.row_lse(g), exact.col_lse(f)
+    for got, want in ((shifted.row_lse(g, shift=reg * row + offset), row),
+                      (shifted.col_lse(f, shift=reg * col + offset), col),
+                      (shifted.row_lse(g), row)):
+        assert type(got).__module__.startswith("array_api_strict")
+        np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-13, atol=1e-11)
+
+
+@pytest.mark.parametrize("method", ["sns", "sinkhorn_log"])
+def test_solvers_on_the_shifted_sum_path_agree_with_numpy(method, monkeypatch):
+    """Whole runs on the GPU path's ops (CuPy's kernel replaced by its reference)."""
+    from numopt.transport import problem as problem_module
+
+    monkeypatch.setattr(problem_module, "make_ops", lambda backend, M, reg: ShiftedSumOps(
+        backend.xp, M, reg, _reference_shifted_sum))
+    rng = np.random.default_rng(9)
+    M = rng.random((35, 25))
+    a, b = np.full(35, 1 / 35), np.full(25, 1 / 25)
+    ref = sinkhorn(a, b, M, 0.005, method=method, tol=1e-12, backend="numpy")
+    res = sinkhorn(xps.asarray(a), xps.asarray(b), xps.asarray(M), 0.005, method=method,
+                   tol=1e-12)
+    assert res.success and ref.success
+    np.testing.assert_allclose(to_numpy(res.plan), ref.plan, atol=1e-10, rtol=0)

@@ -134,12 +134,16 @@ def run_pot(ot, method, a, b, M, reg, budget):
 def _marginal_seconds(run, iterations, repeats=1):
     """Seconds per extra iteration: ``(t(2k) - t(k)) / k``, which cancels set-up costs
     (kernel matrix, validation, final plan) on both sides; each of ``t(k)``, ``t(2k)`` is
-    the best of ``repeats`` runs."""
+    the best of ``repeats`` runs. ``run(k)`` returns the iterations it made; None when a
+    run stopped short of ``k`` (an error of exactly 0 counts as converged, NaN as a stop),
+    where there is nothing to compare."""
     best = {}
     for _ in range(repeats):
         for k in (iterations, 2 * iterations):
             start = time.perf_counter()
-            run(k)
+            done = run(k)
+            if done < k:
+                return None
             best[k] = min(best.get(k, math.inf), time.perf_counter() - start)
     return max((best[2 * iterations] - best[iterations]) / iterations, 1e-7)
 
@@ -155,13 +159,20 @@ def per_iteration(ot, a, b, M, reg, iterations, repeats=REPEATS):
         warnings.simplefilter("ignore")
         for method in pairs:
             for label, run in ((f"numopt {method}", lambda k, m=method: sinkhorn(
-                    a, b, M, reg, method=m, tol=1e-300, max_iter=k)),
-                               (f"POT {method}", lambda k, m=method: ot.sinkhorn(
-                                   a, b, M, reg, method=m, numItermax=k, stopThr=0.0))):
+                    a, b, M, reg, method=m, tol=1e-300, max_iter=k).nit),
+                               (f"POT {method}", lambda k, m=method: _pot_iterations(
+                                   ot, a, b, M, reg, m, k))):
                 # a scaling iteration is ~100x cheaper: more of them, or noise wins
                 count = iterations * (20 if method == "sinkhorn" else 1)
                 best[label] = _marginal_seconds(run, count, repeats)
     return best
+
+
+def _pot_iterations(ot, a, b, M, reg, method, k):
+    """Iterations POT made in a run capped at ``k`` (it stops early only on NaN; its log
+    holds the last 0-based iteration index)."""
+    P, log = ot.sinkhorn(a, b, M, reg, method=method, numItermax=k, stopThr=0.0, log=True)
+    return int(log.get("niter", k - 1)) + 1 if np.all(np.isfinite(P)) else 0
 
 
 def peak_memory(fn):

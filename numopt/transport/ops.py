@@ -12,11 +12,14 @@ solver here:
 
 :class:`ArrayApiOps` runs them in any array-API namespace (NumPy, CuPy, ``array_api_strict``)
 with ``n x m`` temporaries; it is also the NumPy reference for :class:`NumbaOps`, whose fused
-kernels (:mod:`numopt.transport._kernels`) make one pass over ``M`` without temporaries.
+kernels (:mod:`numopt.transport._kernels`) make one pass over ``M`` without temporaries, and
+for :class:`ShiftedSumOps`, which fuses each log-sum-exp into one reduction kernel (CuPy).
 
 ``shift`` is an optional guess of ``reg * LSE`` (the last iteration's): the fused kernels
 use it in place of a max pass; the array-API path takes the exact maximum anyway.
 """
+
+import functools
 
 import numba
 import numpy as np
@@ -102,8 +105,68 @@ class NumbaOps:
         return P, rows, P.sum(axis=0)
 
 
+class ShiftedSumOps(ArrayApiOps):
+    r"""Log-sum-exps as one fused reduction each, shifted by the guess instead of a maximum
+    (the GPU path; the rest as :class:`ArrayApiOps`).
+
+    ``shifted_sum(v, M, shift, inv, axis)`` must return
+    :math:`\sum \exp((v - M - \mathrm{shift}) \cdot \mathrm{inv})` along ``axis`` with
+    ``v`` and ``shift`` broadcast against ``M`` and no ``n x m`` temporary
+    (:func:`cupy_shifted_sum`). Entries whose sum leaves ``(e^-LSE_SAFE, e^LSE_SAFE)``, or
+    a call without a guess, get the exact max-shifted path.
+    """
+
+    def __init__(self, xp, M, reg, shifted_sum):
+        super().__init__(xp, M, reg)
+        self.shifted_sum = shifted_sum
+
+    def row_lse(self, g, shift=None):
+        """Row log-sum-exps of ``(g - M) / reg``; one fused pass when ``shift`` is good."""
+        xp = self.xp
+        if shift is None:
+            return super().row_lse(g)
+        total = self.shifted_sum(xp.reshape(g, (1, -1)), self.M, xp.reshape(shift, (-1, 1)),
+                                 1.0 / self.reg, 1)
+        return self._checked(total, shift, lambda: super(ShiftedSumOps, self).row_lse(g))
+
+    def col_lse(self, f, shift=None):
+        """Column log-sum-exps of ``(f - M) / reg``; one fused pass when ``shift`` is good."""
+        xp = self.xp
+        if shift is None:
+            return super().col_lse(f)
+        total = self.shifted_sum(xp.reshape(f, (-1, 1)), self.M, xp.reshape(shift, (1, -1)),
+                                 1.0 / self.reg, 0)
+        return self._checked(total, shift, lambda: super(ShiftedSumOps, self).col_lse(f))
+
+    def _checked(self, total, shift, exact):
+        from ._kernels import SAFE_HIGH, SAFE_LOW
+
+        xp = self.xp
+        safe = (total > SAFE_LOW) & (total < SAFE_HIGH)
+        if not bool(xp.all(safe)):
+            return exact()
+        return shift / self.reg + xp.log(total)
+
+
+def cupy_shifted_sum(v, M, shift, inv, axis):
+    """:class:`ShiftedSumOps` reduction on the GPU: one ``cupy.ReductionKernel`` pass over
+    ``M`` (the exponent is computed in registers, never stored)."""
+    return _cupy_kernel()(v, M, shift, inv, axis=axis)
+
+
+@functools.cache
+def _cupy_kernel():
+    import cupy
+
+    return cupy.ReductionKernel(
+        "T v, T m, T shift, T inv", "T total", "exp((v - m - shift) * inv)", "a + b",
+        "total = a", "0", "numopt_shifted_exp_sum")
+
+
 def make_ops(backend, M, reg):
     """The dense-pass implementation for a resolved backend."""
     if backend.name == "numba":
         return NumbaOps(M, reg)
+    if backend.name == "cupy":
+        return ShiftedSumOps(backend.xp, M, reg, cupy_shifted_sum)
     return ArrayApiOps(backend.xp, M, reg)

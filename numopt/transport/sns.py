@@ -40,6 +40,7 @@ CG_SHIFT = 1e-10  # diagonal shift (relative to max pivot) after a CG breakdown
 # the error at least 4x: a Newton step costs 15-150 scaling iterations (n = 2000 .. 300),
 # so ~5 Newton steps only pay off once Sinkhorn is slower than that [R]
 FAST_SINKHORN = 0.25
+MAX_LOG_CHANGE = 50.0  # first trial step: at most e^50 change in any plan entry
 
 
 class SinkhornNewtonSparse(TransportSolver):
@@ -216,8 +217,7 @@ class SinkhornNewtonSparse(TransportSolver):
         alpha, values = trial
         is_slow = values["marginal_error"] > SLOW_RATIO * state.marginal_error
         slow = state.slow + 1 if is_slow else 0
-        near_floor = values["marginal_error"] < ROUNDING_FLOOR * np.finfo(float).eps * float(
-            problem.xp.sum(problem.a))
+        near_floor = values["marginal_error"] < ROUNDING_FLOOR * np.finfo(float).eps * mass
         floor = state.floor + 1 if is_slow and merit and near_floor else 0
         kept, growth = state.kept, 1
         if values["marginal_error"] > STUCK_RATIO * state.marginal_error and not merit:
@@ -238,7 +238,11 @@ class SinkhornNewtonSparse(TransportSolver):
     def _line_search(self, problem, state, d, slope, merit):
         """``(alpha, evaluated trial)`` of the first accepted halving, or None."""
         n = problem.shape[0]
-        alpha = 1.0
+        # no trial changes a plan entry by more than e^MAX_LOG_CHANGE (nearly flat dual
+        # directions, e.g. mass moving between clusters, give huge Newton steps that
+        # overflow every halving)
+        longest = float(problem.xp.max(problem.xp.abs(d))) / problem.reg
+        alpha = min(1.0, MAX_LOG_CHANGE / longest) if longest > 0 else 1.0
         for _ in range(self.max_halvings + 1):
             with np.errstate(over="ignore", invalid="ignore"):  # a too-long trial overflows
                 values = self._evaluate(problem, state.f + alpha * d[:n],
