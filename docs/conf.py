@@ -73,7 +73,13 @@ exclude_patterns = [
 autosummary_generate = True
 autosummary_ignore_module_all = False  # a module's public names are its __all__
 autosummary_imported_members = False
-autodoc_default_options = {"members": True, "show-inheritance": True}
+autodoc_default_options = {
+    "members": True,
+    "show-inheritance": True,
+    # scikit-learn generates these metadata-routing setters on estimators whose fit takes
+    # sample_weight; their docstrings point into scikit-learn's own glossary
+    "exclude-members": "set_fit_request,set_score_request,set_predict_request",
+}
 autodoc_member_order = "bysource"
 autodoc_typehints = "none"  # numpydoc sections carry the types
 numpydoc_show_class_members = False  # our class template lists members (no stub warnings)

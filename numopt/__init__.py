@@ -15,18 +15,24 @@ from . import (
                linear,
                plot,
                problems,
+               quasi_newton,
                second_order,
                solvers,
                transport,
                zeroth,
 )
+from ._version import __version__
 from .core import Equality, Problem, Result, Solver, State, Status, methods, minimize, scipy_method
-from .errors import BackendUnavailableError, InvalidProblemError, MissingDependencyError
-
-__version__ = "0.1.0"
+from .errors import (
+               BackendUnavailableError,
+               ConvergenceWarning,
+               InvalidProblemError,
+               MissingDependencyError,
+)
 
 __all__ = [
     "BackendUnavailableError",
+    "ConvergenceWarning",
     "Equality",
     "InvalidProblemError",
     "MissingDependencyError",
@@ -43,9 +49,11 @@ __all__ = [
     "minimize",
     "plot",
     "problems",
+    "quasi_newton",
     "scipy_method",
     "second_order",
     "solvers",
     "transport",
     "zeroth",
+    "__version__",
 ]

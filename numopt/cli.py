@@ -4,11 +4,15 @@
 >>> main(["methods"]) == 0  # doctest: +ELLIPSIS
 name ...
 True
+>>> main([]) == 0  # doctest: +ELLIPSIS
+usage: numopt [-h] [--version] ...
+True
 """
 
 import argparse
 import pathlib
 import sys
+import warnings
 
 from .bench.common import format_value
 from .errors import InvalidProblemError, MissingDependencyError
@@ -20,13 +24,54 @@ DEMO_PLOT = "numopt-demo.png"
 def _methods(_args):
     import numopt as no
 
-    infos = no.methods()
-    width = max(len(m.name) for m in infos)
-    print(f"{'name':<{width}}  {'needs':<16}  summary")
-    for m in infos:
-        needs = ", ".join(m.requires) + (" (seed)" if m.randomized else "")
-        print(f"{m.name:<{width}}  {needs:<16}  {m.summary}")
+    rows = [(m.name, method_needs(m), plain_text(method_summary(m))) for m in no.methods()]
+    width = max(len(name) for name, _, _ in rows)
+    needs_width = max(len(needs) for _, needs, _ in rows)
+    print(f"{'name':<{width}}  {'needs':<{needs_width}}  summary")
+    for name, needs, summary in rows:
+        print(f"{name:<{width}}  {needs:<{needs_width}}  {summary}")
+    print("\n(seed): randomized; pass seed= for reproducible runs. Details: "
+          "help(numopt.solvers) or the API reference.")
     return 0
+
+
+def method_needs(info):
+    """The oracles a method needs, as a user would state them: its declared ``requires``,
+    or the class's own ``needs`` text where the need is an alternative (``hess`` or
+    ``hessp``, or a Hessian model)."""
+    from .core.registry import solver_class
+
+    needs = getattr(solver_class(info.name), "needs", None) or ", ".join(info.requires)
+    return needs + (" (seed)" if info.randomized else "")
+
+
+def method_summary(info):
+    """The first sentence-paragraph of the method's docstring, on one line (the registry's
+    summary is its first line, which a wrapped sentence cuts short)."""
+    from .core.registry import solver_class
+
+    doc = (solver_class(info.name).__doc__ or "").strip()
+    first = doc.split("\n\n")[0]
+    return " ".join(first.split()) or info.summary
+
+
+#: LaTeX commands in method summaries, as plain-text symbols
+LATEX = {"le": "≤", "ge": "≥", "nabla": "∇", "lambda": "λ", "mu": "μ", "tilde": "~",
+         "min": "min", "max": "max"}
+
+
+def plain_text(text):
+    """reST inline markup (``literal``, :role:`target`, *emphasis*) and LaTeX commands
+    (``\\le``, ``\\nabla``, ...) as plain text."""
+    import re
+
+    text = re.sub(r":[a-z:]+:`~?([^`<]*?)(?:\s*<[^>]*>)?`", r"\1", text)
+    text = text.replace("``", "")
+    for command, symbol in LATEX.items():
+        space = r"\s?" if command == "tilde" else ""  # \tilde H -> ~H
+        text = re.sub(rf"\\{command}(?![a-zA-Z]){space}", symbol, text)
+    text = re.sub(r"\\([a-zA-Z]+)", r"\1", text)  # any other command: its name
+    return re.sub(r"(?<![\w*])\*{1,2}([^*]+)\*{1,2}(?![\w*])", r"\1", text)
 
 
 def demo_problems():
@@ -61,7 +106,10 @@ def run_demo(problems=None):
                 continue
             options = {"seed": 0} if info.randomized else {}
             try:
-                res = no.minimize(problem, method=info.name, max_time=DEMO_MAX_TIME, **options)
+                with warnings.catch_warnings():  # the table's `success` column says it
+                    warnings.simplefilter("ignore", no.ConvergenceWarning)
+                    res = no.minimize(problem, method=info.name, max_time=DEMO_MAX_TIME,
+                                      **options)
             except InvalidProblemError as err:  # needs constraints or options: say so
                 rows.append(dict(row, note=f"skipped: {err}"))
                 continue
@@ -134,9 +182,12 @@ def _bench(args):
 
 def parser():
     """The argument parser of ``numopt``."""
+    from ._version import __version__
+
     p = argparse.ArgumentParser(prog="numopt", description="Classical numerical optimization "
                                 "solvers: list methods, run the demo, run benchmarks.")
-    sub = p.add_subparsers(dest="command", required=True)
+    p.add_argument("--version", action="version", version=f"numopt {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="{methods,demo,bench}")
     sub.add_parser("methods", help="list registered methods").set_defaults(run=_methods)
     demo = sub.add_parser("demo", help="solve small problems with every method")
     demo.add_argument("--plot", default=DEMO_PLOT, help=f"PNG path (default {DEMO_PLOT})")
@@ -153,7 +204,11 @@ def parser():
 
 def main(argv=None):
     """Entry point of the ``numopt`` console script; returns the exit code."""
-    args = parser().parse_args(argv)
+    cli = parser()
+    args = cli.parse_args(argv)
+    if args.command is None:  # bare `numopt`: say what it can do
+        cli.print_help()
+        return 0
     try:
         return args.run(args)
     except (InvalidProblemError, MissingDependencyError) as err:

@@ -22,3 +22,45 @@ def quadratic():
         return 2.0 * np.eye(x.size) + np.diag(3.0 * x ** 2)
 
     return fun, grad, hess
+
+
+@pytest.fixture
+def fake_cupy(monkeypatch):
+    """The CPU test double of CuPy (``tests/cupy_double.py``) installed as ``cupy``/``cupyx``
+    for one test: arrays detected by class, no ``__array_namespace__``, no implicit NumPy
+    conversion, host syncs counted in ``cupy_double.COUNTS``."""
+    import cupy_double
+
+    module = cupy_double.install(monkeypatch)
+    yield module
+    monkeypatch.undo()
+    cupy_double.uninstall_caches()
+
+
+@pytest.fixture
+def cupy_device():
+    """Real CuPy with a usable CUDA device, or skip (never error) where there is none."""
+    cupy = pytest.importorskip("cupy")
+    from numopt.backend import cupy_status
+
+    ok, reason = cupy_status()
+    if not ok:
+        pytest.skip(reason)
+    return cupy
+
+
+@pytest.fixture(params=["double", pytest.param("gpu", marks=pytest.mark.gpu)])
+def device_cupy(request, monkeypatch):
+    """CuPy as a test sees it: the CPU double on every run, real CuPy under ``-m gpu``."""
+    if request.param == "gpu":
+        return request.getfixturevalue("cupy_device")
+    import cupy_double
+
+    module = cupy_double.install(monkeypatch)
+
+    def restore():
+        monkeypatch.undo()
+        cupy_double.uninstall_caches()
+
+    request.addfinalizer(restore)
+    return module

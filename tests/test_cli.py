@@ -16,6 +16,25 @@ def test_methods_lists_every_registered_method(capsys):
     for info in no.methods():
         assert info.name in out
     assert "fun, grad, hess" in out
+    rows = {line.split()[0]: line for line in out.splitlines()[1:] if line.strip()}
+    assert "hess or hessp" in rows["cubic_newton"]  # a Hessian is needed, not just fun, grad
+    assert "``" not in out and ":math:" not in out  # plain text, not reST
+
+
+def test_bare_command_prints_help_and_version(capsys):
+    assert cli.main([]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: numopt") and "methods" in out and "bench" in out
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["--version"])
+    assert stop.value.code == 0 and capsys.readouterr().out.strip() == f"numopt {no.__version__}"
+
+
+def test_plain_text_strips_rest_markup():
+    assert cli.plain_text("Solve ``A x = b`` with :func:`numopt.linear.sor` *fast*") == (
+        "Solve A x = b with numopt.linear.sor fast")
+    assert cli.plain_text(r"(\tilde H + \lambda I) s = -\nabla f, c \le u, RG_\mu") == (
+        "(~H + λ I) s = -∇ f, c ≤ u, RG_μ")
 
 
 def tiny_demo():
@@ -85,5 +104,5 @@ def test_demo_without_matplotlib_says_so(tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     assert cli.main(["demo", "--plot", str(tmp_path / "x.png")]) == 0
     out = capsys.readouterr().out
-    assert "No convergence plot" in out and 'numopt[plot]' in out
+    assert "No convergence plot" in out and 'pip install matplotlib' in out
     assert not (tmp_path / "x.png").exists()

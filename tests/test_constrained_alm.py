@@ -10,10 +10,10 @@ from numopt.constrained import merit
 
 COLLECTION = no.problems.constrained.collection()
 KKT_TOL = 1e-6
-#: standard-start failures of sketch="exact", with the reason (see docs/guide/constrained.md)
-EXPECTED_FAILURES = {
-    "HS61": "J(x0) has rank 1 at the standard start x0 = 0 (LICQ fails)",
-}
+#: standard-start failures of sketch="exact", with the reason (see docs/guide/constrained.md);
+#: HS61 (rank-1 Jacobian at x0) and BT8 (rank-1 Jacobian at x*) are solved through the
+#: regularized KKT solve and feasibility restoration
+EXPECTED_FAILURES = {}
 
 
 def solved(p, res):
@@ -39,6 +39,7 @@ def linear_problem(rows, rhs, x0=(0.0, 0.0)):
                                      hess=lambda x, lam: np.zeros((2, 2))))
 
 
+@pytest.mark.slow
 def test_exact_solves_at_least_90_percent_and_as_many_as_slsqp():
     ours, slsqp, failed = 0, 0, []
     for name, factory in COLLECTION.items():
@@ -181,15 +182,35 @@ def test_pde_control_matches_the_direct_kkt_solution(N, sketch):
 
 
 # ---------------------------------------------------------------- failures end with a status
-def test_singular_jacobian_ends_with_singular_status():
+def test_redundant_linear_constraints_are_solved():
     res = no.minimize(linear_problem([[1, 1], [2, 2]], [1, 2]), method="alm_sketch")
+    assert res.success and np.allclose(res.x, [0.5, 0.5], atol=1e-8)
+
+
+def test_rank_deficient_jacobian_at_start_hs61():
+    p = COLLECTION["HS61"]()
+    res = no.minimize(p, method="alm_sketch")
+    assert solved(p, res) and res.nit <= 40
+
+
+def test_singular_jacobian_on_the_sparse_path_ends_with_singular_status():
+    import scipy.sparse as sp
+
+    A = sp.csr_matrix(np.array([[1.0, 1.0], [2.0, 2.0]]))
+    p = no.Problem(lambda x: 0.5 * float(x @ x), grad=lambda x: x,
+                   hess=lambda x: sp.identity(2, format="csr"), x0=np.zeros(2),
+                   eq=no.Equality(lambda x: A @ x - np.array([1.0, 2.0]), lambda x: A,
+                                  hess=lambda x, lam: sp.csr_matrix((2, 2))))
+    res = no.minimize(p, method="alm_sketch")
     assert not res.success and res.status_enum is no.Status.SINGULAR
     assert "singular" in res.message and "LICQ" in res.message
 
 
-def test_inconsistent_linear_constraints_say_so():
+def test_inconsistent_linear_constraints_end_infeasible():
     res = no.minimize(linear_problem([[1, 1], [1, 1]], [1, 2]), method="alm_sketch")
-    assert not res.success and "inconsistent" in res.message
+    assert not res.success and res.status_enum is no.Status.INFEASIBLE
+    assert "stationary at a nonzero value" in res.message
+    np.testing.assert_allclose(res.x.sum(), 1.5, atol=1e-8)  # least-squares point
 
 
 def test_inconsistent_nonlinear_constraints_end_infeasible():
@@ -200,7 +221,17 @@ def test_inconsistent_nonlinear_constraints_end_infeasible():
                                   hess=lambda x, lam: 2 * lam[0] * np.eye(2)))
     res = no.minimize(p, method="alm_sketch", sketch="exact")
     assert not res.success and res.status_enum is no.Status.INFEASIBLE
-    assert "inconsistent" in res.message
+    assert "stationary at a nonzero value" in res.message
+    assert np.linalg.norm(res.x) <= 1e-6 and res.constraint_violation == pytest.approx(1.0)
+
+
+def test_zero_jacobian_at_start_leaves_the_maximum_of_the_violation():
+    p = no.Problem(lambda x: 0.5 * float(x @ x), grad=lambda x: x, hess=lambda x: np.eye(2),
+                   x0=np.zeros(2),
+                   eq=no.Equality(lambda x: np.array([x @ x - 1.0]), lambda x: 2 * x[None, :],
+                                  hess=lambda x, lam: 2 * lam[0] * np.eye(2)))
+    res = no.minimize(p, method="alm_sketch")
+    assert res.success and abs(np.linalg.norm(res.x) - 1.0) <= 1e-8
 
 
 def test_nan_objective_at_start_stops():
@@ -249,3 +280,22 @@ def test_slsqp_oracle_agrees_on_hs_optimum():
                     constraints={"type": "eq", "fun": p.eq.fun, "jac": p.eq.jac},
                     tol=1e-12).x
     assert p.fun(x) == pytest.approx(p.f_star, rel=1e-6)
+
+
+@pytest.mark.parametrize("N", [4, 12])
+def test_minres_inner_solver_matches_the_direct_solve(N):
+    ref = no.minimize(no.problems.constrained.pde_control(N), method="alm_sketch",
+                      sketch="exact", tol=1e-8)
+    res = no.minimize(no.problems.constrained.pde_control(N), method="alm_sketch",
+                      sketch="minres", tol=1e-8)
+    assert res.success and res.nit <= 2
+    np.testing.assert_allclose(res.x, ref.x, atol=1e-7)
+    # block-diagonal Schur preconditioner with D = B exactly: a handful of MINRES steps
+    assert 0 < res.history["sketch_steps"].sum() <= 20
+
+
+@pytest.mark.parametrize("name", ["HS28", "HS40", "BT9"])
+def test_minres_inner_solver_on_nonlinear_problems(name):
+    p = COLLECTION[name]()
+    res = no.minimize(p, method="alm_sketch", sketch="minres", tol=1e-8)
+    assert solved(p, res)

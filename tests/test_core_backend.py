@@ -120,3 +120,16 @@ def test_cupy_backend_refuses_a_problem_holding_numpy_data(monkeypatch):
     p = no.problems.LeastSquares(np.eye(2), np.ones(2))
     with pytest.raises(no.InvalidProblemError, match="build the problem from CuPy arrays"):
         no.minimize(p, method="gd", backend="cupy")
+
+
+def test_no_array_namespace_gates_outside_the_backend():
+    # cupy.ndarray has no __array_namespace__: gating on it sends CuPy input to np.asarray.
+    # Device detection lives in numopt.backend (is_device_array / namespace_of) only.
+    import pathlib
+    import re
+
+    root = pathlib.Path(no.__file__).parent
+    gate = re.compile(r"hasattr\([^)]*__array_namespace__")
+    offenders = [str(path.relative_to(root)) for path in root.rglob("*.py")
+                 if gate.search(path.read_text(encoding="utf-8"))]
+    assert offenders == []

@@ -79,7 +79,7 @@ def test_wrong_oracle_outputs_are_named():
         p.fun(x)
     with pytest.raises(no.InvalidProblemError, match=r"grad returned shape \(3,\), expected"):
         p.grad(x)
-    with pytest.raises(no.InvalidProblemError, match=r"hess returned shape \(2, 3\)"):
+    with pytest.raises(no.InvalidProblemError, match=r"hess must return shape .*got \(2, 3\)"):
         p.hess(x)
 
 
@@ -142,3 +142,94 @@ def test_mixed_array_libraries_in_structured_data_are_rejected():
         no.problems.LeastSquares(xps.asarray(A), np.ones(3))
     p = no.problems.LeastSquares(xps.asarray(A), [1.0, 2.0, 3.0])  # a list follows the matrix
     assert type(p.b) is type(p.A)
+
+
+# ----------------------------------------------------------------- issue 14 regressions
+@pytest.mark.parametrize("method", ["newton", "cubic_newton", "damped_newton", "gd"])
+def test_empty_start_point_is_refused_with_its_name(method):
+    with pytest.raises(no.InvalidProblemError, match="x0 is empty"):
+        no.minimize(lambda x: 0.0, np.array([]), jac=lambda x: x,
+                    hess=lambda x: np.eye(x.size), method=method)
+
+
+@pytest.mark.parametrize("bad", ["jac_rows", "jac_cols", "hess"])
+def test_equality_with_wrong_shaped_derivatives_names_them(bad):
+    eq = no.Equality(lambda x: np.array([x.sum() - 1.0, x[0]]),
+                     (lambda x: np.ones((3, x.size))) if bad == "jac_rows" else
+                     (lambda x: np.ones((2, x.size + 1))) if bad == "jac_cols" else
+                     (lambda x: np.vstack([np.ones(x.size), np.eye(x.size)[0]])),
+                     hess=lambda x, lam: np.zeros((2, 2)) if bad == "hess" else
+                     np.zeros((x.size, x.size)))
+    x = np.ones(4)
+    eq.fun(x)
+    with pytest.raises(no.InvalidProblemError, match=r"Equality (jac|hess).* must return"):
+        eq.jac(x) if bad != "hess" else eq.hess(x, np.ones(2))
+    p = no.Problem(lambda x: float(x @ x), grad=lambda x: 2 * x,
+                   hess=lambda x: 2 * np.eye(x.size), x0=x, eq=eq)
+    with pytest.raises(no.InvalidProblemError, match=r"Equality (jac|hess).* must return|"
+                                                     r"constraint .* returned shape"):
+        no.minimize(p, method="alm_sketch", seed=0)
+
+
+@pytest.mark.parametrize("value", ["1.0", 1.0 + 0.0j, np.complex128(2.0), np.ones(2), True])
+def test_an_objective_returning_a_non_real_is_refused(value):
+    p = no.Problem(lambda x: value, grad=lambda x: 2 * x, x0=np.ones(2))
+    with pytest.raises(no.InvalidProblemError, match="fun must return a real scalar"):
+        p.fun(p.x0)
+
+
+@pytest.mark.parametrize("value", [np.ones(2) * 1j, "ab", [None, "x"]])
+def test_a_gradient_that_is_not_a_real_vector_is_refused(value):
+    p = no.Problem(lambda x: 0.0, grad=lambda x: value, x0=np.ones(2))
+    with pytest.raises(no.InvalidProblemError, match="grad|returned"):
+        p.grad(p.x0)
+
+
+def test_nan_met_by_a_line_search_is_named_in_the_message():
+    """The objective turns NaN away from the start: the line search used to blame the
+    derivatives; the message now names NaN first."""
+    def fun(x):
+        return float("nan") if np.abs(x).max() > 1.5 else float((x - 3.0) @ (x - 3.0))
+
+    res = no.minimize(fun, np.ones(2), jac=lambda x: 2 * (x - 3.0), method="gd", max_iter=50)
+    assert not res.success
+    assert "NaN or inf" in res.message
+
+
+def test_max_fev_is_a_hard_cap_inside_a_line_search():
+    calls = []
+
+    def fun(x):
+        calls.append(1)
+        return float(x @ x) if len(calls) < 3 else float(x @ x) + 10.0 ** len(calls)
+
+    res = no.minimize(fun, np.ones(3), jac=lambda x: 2 * x, method="gd", max_fev=5)
+    assert len(calls) <= 5 and res.nfev == len(calls)
+    assert res.status == no.Status.BUDGET and np.all(np.isfinite(res.x))
+
+
+def test_max_fev_smaller_than_the_start_needs_is_refused():
+    with pytest.raises(no.InvalidProblemError, match="max_fev=1 is too small"):
+        no.minimize(lambda x: float(x @ x), np.ones(3), method="zo_gd", max_fev=1, seed=0)
+
+
+def test_estimate_grad_on_an_empty_point_returns_at_once():
+    with pytest.raises(no.InvalidProblemError, match="x is empty"):
+        no.zeroth.estimate_grad(lambda x: 0.0, np.array([]))
+    with pytest.raises(no.InvalidProblemError, match="d >= 1"):
+        no.zeroth.draw_directions(np.random.default_rng(0), 0, 1, "sphere")
+
+
+def test_saddle_status_is_a_failure_with_its_message():
+    assert not no.Status.SADDLE.success
+    assert no.Status.SADDLE.describe().startswith(
+        "saddle point: the Hessian has a negative eigenvalue")
+
+
+def test_structured_problems_refuse_empty_and_complex_data():
+    with pytest.raises(no.InvalidProblemError, match="empty"):
+        no.problems.LeastSquares(np.zeros((0, 3)), np.zeros(0))
+    with pytest.raises(no.InvalidProblemError, match="complex"):
+        no.problems.LeastSquares(np.eye(2) * (1 + 1j), np.ones(2))
+    with pytest.raises(no.InvalidProblemError, match="integer class indices"):
+        no.problems.SoftmaxRegression(np.eye(2), np.array([0, 1j]))

@@ -28,6 +28,12 @@ def _sections(doc):
     return set(re.findall(r"^\s*([A-Z][A-Za-z ]+)\n\s*-{3,}\s*$", doc, re.MULTILINE))
 
 
+#: top-level packages a numopt module may need without them being installed (extras)
+OPTIONAL_DEPENDENCIES = {"cupy", "cupyx", "dask", "distributed", "matplotlib", "tqdm",
+                         "sklearn", "torch", "jax", "ot", "pyamg", "threadpoolctl",
+                         "array_api_strict", "nbformat", "nbclient", "ipywidgets"}
+
+
 def _public_modules():
     modules = [numopt]
     for info in pkgutil.walk_packages(numopt.__path__, prefix="numopt."):
@@ -35,8 +41,11 @@ def _public_modules():
             continue
         try:
             modules.append(importlib.import_module(info.name))
-        except ImportError:  # an optional dependency (cupy, ...) is absent
-            continue
+        except ImportError as err:
+            # only an absent *optional* dependency may drop a module from the checks; a
+            # broken numopt module (or a missing required dependency) fails the collection
+            if (err.name or "").split(".")[0] not in OPTIONAL_DEPENDENCIES:
+                raise
     return modules
 
 
@@ -107,3 +116,17 @@ def test_documents_parameters(name):
     assert documented & _sections(_doc(obj)), (
         f"{name}: the docstring needs a 'Parameters' section"
     )
+
+
+def test_a_broken_module_is_not_skipped(monkeypatch):
+    """An ImportError from numopt itself must fail the collection, not drop the module."""
+    real = importlib.import_module
+
+    def broken(name, *args):
+        if name == "numopt.linear.sor":
+            raise ImportError("cannot import name 'x'", name="numopt.linear._kernels")
+        return real(name, *args)
+
+    monkeypatch.setattr(importlib, "import_module", broken)
+    with pytest.raises(ImportError):
+        _public_modules()

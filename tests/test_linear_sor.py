@@ -192,8 +192,8 @@ def test_red_black_needs_two_colours():
 
 
 @pytest.mark.gpu
-def test_red_black_cupy():
-    cp = pytest.importorskip("cupy")
+def test_red_black_cupy(cupy_device):
+    cp = cupy_device
     import cupyx.scipy.sparse as cusparse
 
     A = poisson((16, 16), format="csr")
@@ -263,3 +263,100 @@ def test_ssor_cg_rejects_unsymmetric_and_indefinite():
         no.linear.ssor_cg(np.array([[2.0, 1.0], [0.0, 2.0]]), np.ones(2))
     res = no.linear.ssor_cg(np.array([[1.0, 3.0], [3.0, 1.0]]), np.array([1.0, -1.0]))
     assert res.status == Status.DIVERGED and "positive definite" in res.message
+
+
+# ----------------------------------------------------------------- issue 14 regressions
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+@pytest.mark.parametrize("symmetric", [False, True])
+def test_exact_start_stops_at_once_with_success(backend, symmetric):
+    A = poisson((6, 6), format="csr")
+    b = np.arange(36.0)
+    exact = spla.spsolve(A.tocsc(), b)
+    res = no.linear.sor(A, b, x0=exact, backend=backend, symmetric=symmetric, omega=1.3)
+    assert res.success and res.nit == 0, res.message
+    assert res.residual_norm <= 1e-8 * np.linalg.norm(b)
+
+
+def test_absolute_and_relative_tolerances_as_scipy():
+    A, b = BF_A, BF_B
+    rel = no.linear.sor(A, b, omega=1.25, tol=1e-6)
+    assert rel.residual_norm <= 1e-6 * np.linalg.norm(b)
+    assert rel.history["residual_norm"][-2] > 1e-6 * np.linalg.norm(b)  # not one sweep late
+    loose = no.linear.sor(A, b, omega=1.25, tol=0.0, atol=1e-3)
+    assert loose.residual_norm <= 1e-3 < loose.history["residual_norm"][-2]
+    assert no.linear.sor(A, b, omega=1.25, rtol=1e-6).nit == rel.nit  # SciPy's name
+    assert no.linear.sor(A, b, omega=1.25, tol=0, maxiter=3).nit == 3
+    with pytest.raises(InvalidProblemError, match="same option"):
+        no.linear.ssor_cg(A + 2 * np.eye(3), b, max_iter=5, maxiter=3)
+    with pytest.raises(InvalidProblemError, match="same option"):
+        no.linear.sor(A, b, tol=1e-3, rtol=1e-6)
+    with pytest.raises(InvalidProblemError, match="atol"):
+        no.linear.sor(A, b, atol=-1.0)
+
+
+@pytest.mark.parametrize("solve", [no.linear.sor, no.linear.ssor_cg])
+def test_zero_tolerance_runs_the_whole_budget(solve):
+    res = solve(BF_A if solve is no.linear.sor else BF_A + 2 * np.eye(3), BF_B, tol=0,
+                max_iter=7)
+    assert res.nit == 7 and res.status == Status.MAX_ITER and not res.success
+
+
+@pytest.mark.parametrize("make", [np.asarray, sp.csr_array, lambda a: a.tolist()])
+def test_complex_input_is_refused_not_cast(make):
+    hermitian = np.array([[4.0, 1.0j], [-1.0j, 4.0]])
+    with pytest.raises(InvalidProblemError, match="complex.*imaginary"):
+        no.linear.sor(make(hermitian), np.ones(2))
+    with pytest.raises(InvalidProblemError, match="b is complex"):
+        no.linear.sor(4 * np.eye(2), np.ones(2) + 1j)
+    with pytest.raises(InvalidProblemError, match="x0 is complex"):
+        no.linear.ssor_cg(4 * np.eye(2), np.ones(2), x0=np.zeros(2, dtype=complex))
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_linear_results_carry_the_common_schema(backend):
+    res = no.linear.sor(BF_A, BF_B, omega=1.25, backend=backend)
+    assert res.grad_norm == res.residual_norm == res.history["grad_norm"][-1]
+    assert res.nfev == res.nit + 1 and res.njev == 0 and res.nhev == 0  # one sweep ahead
+    cg = no.linear.ssor_cg(BF_A + 2 * np.eye(3), BF_B, backend=backend)
+    assert cg.grad_norm == cg.residual_norm and cg.nfev == cg.nit + 1
+
+
+def test_nonfinite_mid_run_is_named():
+    A = np.array([[1.0, 1e200], [1e200, 1.0 + 1e-300]])
+    res = no.linear.sor(A, np.ones(2), max_iter=50, divergence_factor=1e300)
+    assert not res.success and "NaN or inf" in res.message
+    assert np.all(np.isfinite(res.x))
+
+
+@pytest.mark.parametrize("symmetric", [False, True])
+def test_numba_red_black_matches_the_generic_red_black(symmetric):
+    A = poisson((9, 7), format="csr")
+    b = np.linspace(-1.0, 2.0, 63)
+    compiled = no.linear.sor(A, b, omega=1.4, ordering="red_black", backend="numba",
+                             symmetric=symmetric, max_iter=25, tol=0)
+    generic = no.linear.sor(A, b, omega=1.4, ordering="red_black", backend="numpy",
+                            symmetric=symmetric, max_iter=25, tol=0)
+    assert compiled.nit == generic.nit == 25
+    np.testing.assert_allclose(compiled.x, generic.x, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(compiled.history["residual_norm"],
+                               generic.history["residual_norm"], rtol=1e-10)
+    converged = no.linear.sor(A, b, omega=1.4, ordering="red_black", backend="numba")
+    assert converged.success and converged.residual_norm <= 1e-8 * np.linalg.norm(b)
+
+
+def test_parallel_red_black_kernel_equals_its_serial_twin():
+    from numopt.backend.threads import run_with_threads
+    from numopt.linear._kernels import csr_arrays, rb_sweep_residual, rb_sweep_residual_serial
+    from numopt.linear._redblack import two_colouring
+
+    A = poisson((40, 40), format="csr")
+    colour = two_colouring(A)
+    red, black = (np.flatnonzero(colour == c).astype(np.int64) for c in (0, 1))
+    args = (*csr_arrays(A), A.diagonal(), np.ones(1600))
+    x, y = np.zeros(1600), np.zeros(1600)
+    for _ in range(3):
+        r1 = run_with_threads(rb_sweep_residual, rb_sweep_residual_serial, 2, *args, x, 1.3,
+                              True, red, black)
+        r2 = rb_sweep_residual_serial(*args, y, 1.3, True, red, black)
+    np.testing.assert_array_equal(x, y)  # rows of one colour are independent: no races
+    assert r1 == pytest.approx(r2, rel=1e-12)

@@ -14,8 +14,8 @@ from numopt.linear._kernels import (
     csr_matvec,
     residual_norm,
     sor_iterations,
-    sor_step,
     sor_sweep,
+    sor_sweep_residual,
     ssor_apply,
 )
 
@@ -107,9 +107,24 @@ def test_residual_and_matvec():
     out = np.empty(20)
     csr_matvec(indptr, indices, data, x, out)
     np.testing.assert_allclose(out, A @ x, rtol=1e-13)
-    y = x.copy()
-    r = sor_step(*kernel_args(A), b, y, 1.2, False)
-    assert r == pytest.approx(np.linalg.norm(b - A @ y), rel=1e-13)
+
+
+
+@pytest.mark.parametrize("symmetric", [False, True])
+@pytest.mark.parametrize("omega", [1.0, 1.3])
+def test_fused_sweep_returns_the_input_residual_and_the_gold_sweep(omega, symmetric):
+    A = random_spd(30, 3)
+    b, x = np.arange(30.0), np.linspace(-1, 1, 30)
+    lower = np.empty(30)
+    out = np.full(30, np.nan)  # every entry must be written
+    r = sor_sweep_residual(*kernel_args(A), b, x, out, lower, omega, symmetric, False)
+    assert r == pytest.approx(np.linalg.norm(b - A @ x), rel=1e-12)
+    np.testing.assert_allclose(out, gold_sor(A, b, x.copy(), omega, symmetric), rtol=1e-13)
+    # the next sweep's residual (of `out`) from the stored lower sums, forward sweeps only
+    if not symmetric:
+        nxt = np.empty(30)
+        r1 = sor_sweep_residual(*kernel_args(A), b, out, nxt, lower, omega, False, True)
+        assert r1 == pytest.approx(np.linalg.norm(b - A @ out), rel=1e-12)
 
 
 @pytest.mark.parametrize("omega", [1.0, 1.4])
@@ -128,11 +143,14 @@ def test_sor_iterations_stops_exactly():
     A = poisson((8, 8), format="csr")
     b = np.ones(64)
     x = np.zeros(64)
-    nit, r, code = sor_iterations(*kernel_args(A), b, x, 1.5, False, 1e-8, 10_000, 1e10)
-    assert code == CONVERGED and r < 1e-8 * 8.0
+    nit, r, code = sor_iterations(*kernel_args(A), b, x, 1.5, False, 1e-8, 0.0, 10_000, 1e10)
+    assert code == CONVERGED and r <= 1e-8 * 8.0
+    assert r == pytest.approx(np.linalg.norm(b - A @ x), rel=1e-8)  # x is the iterate tested
     y = np.zeros(64)
     for _ in range(nit - 1):
         sor_sweep(*kernel_args(A), b, y, 1.5, False)
     assert np.linalg.norm(b - A @ y) >= 1e-8 * 8.0
-    capped = sor_iterations(*kernel_args(A), b, np.zeros(64), 1.5, False, 1e-8, 3, 1e10)
+    capped = sor_iterations(*kernel_args(A), b, np.zeros(64), 1.5, False, 1e-8, 0.0, 3, 1e10)
     assert capped[0] == 3 and capped[2] == MAX_ITER
+    exact = np.linalg.solve(A.toarray(), b)
+    assert sor_iterations(*kernel_args(A), b, exact, 1.5, False, 1e-8, 0.0, 10, 1e10)[0] == 0

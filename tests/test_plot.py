@@ -57,7 +57,7 @@ def test_bad_arguments(runs, kwargs, needed):
 
 def test_missing_matplotlib_names_the_extra(runs, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
-    with pytest.raises(no.MissingDependencyError, match=r'numopt\[plot\]'):
+    with pytest.raises(no.MissingDependencyError, match=r'pip install matplotlib.*"plot" extra'):
         no.plot.convergence(runs[1])
 
 
@@ -65,3 +65,28 @@ def test_import_numopt_imports_no_optional_heavy_dependency():
     code = ("import sys, numopt; bad = [m for m in ('matplotlib', 'cupy', 'dask', 'tqdm', "
             "'sklearn') if m in sys.modules]; assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_every_family_plots_on_its_own_measure():
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(0)
+    a = np.full(6, 1 / 6)
+    M = rng.random((6, 6))
+    n = 20
+    A = sp.diags([-1.0, 2.0, -1.0], [-1, 0, 1], shape=(n, n), format="csr")
+    X = rng.standard_normal((30, 8))
+    runs = {
+        "marginal_error": no.transport.sinkhorn(a, a, M, 0.5, method="sinkhorn"),
+        "relative_residual": no.linear.sor(A, np.ones(n), omega=1.5),
+        "duality_gap": no.coordinate.lasso(X, X[:, 0], 0.1)[1],
+        "grad_norm": no.minimize(no.problems.library.beale(), method="newton"),
+    }
+    for measure, res in runs.items():
+        ax = no.plot.convergence(res)
+        assert ax.get_ylabel() == measure
+        measured = res.history[measure][~np.isnan(res.history[measure])]
+        assert measured.size >= 2 and np.allclose(ax.get_lines()[0].get_ydata(), measured)
+        plt.close("all")
+    with pytest.raises(no.InvalidProblemError, match="history has no column 'oracle_calls'"):
+        no.plot.convergence(runs["relative_residual"], x="oracle_calls")

@@ -152,3 +152,31 @@ def test_min_eigenpair_is_seeded_and_accurate():
     np.testing.assert_allclose(H @ vector, value * vector, atol=1e-6)
     again, _ = min_eigenpair(lambda v: H @ v, 15, xp_np, seed=3)
     assert again == value
+
+
+def test_secular_root_kernel_matches_its_numpy_reference():
+    from numopt.second_order._kernels import secular_root
+    from numopt.second_order.cubic import ROOT_MAX_ITER, ROOT_TOL, _secular_root
+
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        eigenvalues = np.sort(rng.standard_normal(6) * 3)
+        gsq = rng.random(6) ** 2
+        half = float(rng.random() * 4 + 0.1)
+        low = max(0.0, -eigenvalues[0])
+        gnorm = float(np.sqrt(gsq.sum()))
+        expected = _secular_root(eigenvalues, gsq, half, low, gnorm)
+        got = secular_root(eigenvalues, gsq, half, low, gnorm, ROOT_TOL, ROOT_MAX_ITER)
+        assert got == pytest.approx(expected, rel=1e-12)
+
+
+def test_secular_root_kernel_divides_like_numpy_at_a_pole():
+    """lam = -eigenvalue exactly: NumPy semantics (inf), never ZeroDivisionError."""
+    from numopt.second_order._kernels import secular_root
+    from numopt.second_order.cubic import ROOT_MAX_ITER, ROOT_TOL, _secular_root
+
+    args = (np.array([-1.0, 2.0]), np.array([0.0, 1.0]), 1.0, 1.0, 0.0)
+    with np.errstate(all="ignore"):
+        expected = _secular_root(*args)
+    got = secular_root(*args, ROOT_TOL, ROOT_MAX_ITER)
+    assert got == pytest.approx(expected) or (np.isnan(got) and np.isnan(expected))

@@ -41,10 +41,69 @@ class Backend:
         return self.name == "cupy"
 
 
+def is_sparse(a):
+    """True for ``scipy.sparse`` and ``cupyx.scipy.sparse`` matrices and arrays.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> from numopt.backend import is_sparse
+    >>> is_sparse(sp.eye(2)), is_sparse(np.eye(2))
+    (True, False)
+    """
+    return _is_scipy_sparse(a) or _is_cupy_sparse(a)
+
+
+def is_device_array(a):
+    """True for an array that must stay in its own array library: CuPy arrays (detected
+    by class, since ``cupy.ndarray`` has no ``__array_namespace__``), ``cupyx.scipy.sparse``
+    matrices and any other array-API array that is not NumPy's.
+
+    This is the one test every entry point uses to decide "keep the caller's array
+    library" versus "convert to NumPy"; never test for an ``__array_namespace__`` attribute.
+
+    Parameters
+    ----------
+    a : object
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import array_api_strict as xps
+    >>> from numopt.backend import is_device_array
+    >>> is_device_array(np.ones(2)), is_device_array(xps.ones(2)), is_device_array([1.0])
+    (False, True, False)
+    """
+    if a is None or isinstance(a, (np.ndarray, np.generic)) or _is_scipy_sparse(a):
+        return False
+    if _is_cupy_sparse(a) or array_api_compat.is_cupy_array(a):
+        return True
+    return array_api_compat.is_array_api_obj(a)
+
+
+def is_cupy(a):
+    """True for a CuPy array or a ``cupyx.scipy.sparse`` matrix (without importing CuPy).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numopt.backend import is_cupy
+    >>> is_cupy(np.ones(2))
+    False
+    """
+    return a is not None and (_is_cupy_sparse(a) or array_api_compat.is_cupy_array(a))
+
+
 def namespace_of(*arrays):
     """The array-API namespace shared by ``arrays`` (NumPy's for Python scalars and lists).
 
-    ``scipy.sparse`` matrices count as NumPy. Arrays from different libraries are rejected
+    ``scipy.sparse`` matrices count as NumPy, ``cupyx.scipy.sparse`` matrices as CuPy
+    (detection through :func:`array_api_compat.array_namespace`, which recognises CuPy
+    arrays by class). Arrays from different libraries are rejected
     rather than converted, so data never moves between devices behind the user's back.
 
     Parameters
@@ -72,7 +131,11 @@ def namespace_of(*arrays):
     >>> namespace_of(np.ones(2), None).__name__
     'array_api_compat.numpy'
     """
-    dense = [a for a in arrays if a is not None and not _is_scipy_sparse(a)]
+    if len(arrays) == 1 and type(arrays[0]) is np.ndarray:  # the hot path of every oracle
+        return _numpy_namespace()
+    # a cupyx.scipy.sparse matrix speaks for its data array (CuPy's namespace)
+    dense = [a.data if _is_cupy_sparse(a) else a for a in arrays
+             if a is not None and not _is_scipy_sparse(a)]
     dense = [a for a in dense if not isinstance(a, (int, float, complex, list, tuple))]
     if not dense:
         return array_api_compat.array_namespace(np.empty(0))
@@ -84,6 +147,12 @@ def namespace_of(*arrays):
             f"input arrays come from different array libraries ({', '.join(kinds)}); convert "
             "them all to one library (e.g. all NumPy or all CuPy) before calling numopt."
         ) from err
+
+
+@functools.cache
+def _numpy_namespace():
+    """NumPy's array-API namespace (what ``array_namespace`` returns for an ndarray)."""
+    return array_api_compat.array_namespace(np.empty(0))
 
 
 def is_numpy_namespace(xp):
@@ -138,8 +207,8 @@ def cupy_status():
         import cupy
     except ImportError:
         return False, (
-            "CuPy is not installed; install it with: pip install \"numopt[gpu]\" "
-            "(CuPy for CUDA 12)"
+            "CuPy is not installed; install it with: pip install cupy-cuda12x (CuPy for "
+            "CUDA 12; numopt's \"gpu\" extra, from a checkout: pip install -e \".[gpu]\")"
         )
     except Exception as err:  # a broken CUDA install raises other errors at import
         return False, f"CuPy failed to import ({err}); check the CUDA installation."
@@ -265,7 +334,7 @@ def to_numpy(a):
     """
     if a is None or isinstance(a, np.ndarray) or _is_scipy_sparse(a):
         return a
-    if hasattr(a, "get") and type(a).__module__.startswith("cupy"):
+    if is_cupy(a):
         return a.get()
     try:
         return np.from_dlpack(a)

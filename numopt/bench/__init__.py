@@ -25,9 +25,12 @@ defines (see :mod:`numopt.bench.common` for the types):
 BENCHMARKS = {
     "baseline": "numopt.bench.baseline",
     "coordinate": "numopt.bench.coordinate",
+    "sklearn": "numopt.bench.sklearn",
     "second_order": "numopt.bench.second_order",
+    "general": "numopt.bench.general",
     "zeroth": "numopt.bench.zeroth",
     "linear": "numopt.bench.linear",
     "constrained": "numopt.bench.constrained",
     "transport": "numopt.bench.transport",
+    "dask": "numopt.bench.dask",
 }

@@ -70,13 +70,20 @@ def cases(quick):
         out.append(Case("coordinate", "l1-logistic synthetic",
                         {"kind": "logistic", "data": "synthetic", "quick": quick}))
     out.append(Case("coordinate", "label propagation", {"kind": "labelprop", "quick": quick}))
+    for loss in ("lasso", "logistic"):
+        for data in DESIGNS:
+            out.append(Case("coordinate", f"grid {loss} {' '.join(data)}",
+                            {"kind": "grid", "loss": loss, "data": data, "quick": quick}))
+    for data in DESIGNS:
+        out.append(Case("coordinate", f"path lasso {' '.join(data)}",
+                        {"kind": "path", "loss": "lasso", "data": data, "quick": quick}))
     return out
 
 
 def run_case(case):
     kind = case.params["kind"]
     return {"rules": _rules, "lasso": _lasso, "logistic": _logistic,
-            "labelprop": _labelprop}[kind](case.params)
+            "labelprop": _labelprop, "grid": _grid, "path": _path}[kind](case.params)
 
 
 # --------------------------------------------------------------------------- rules
@@ -237,6 +244,159 @@ def _compare(runs, gap, problem, baseline, quick):
     return rows
 
 
+# --------------------------------------------------------------------------- grid (issue 20)
+DESIGNS = [(fmt, shape, corr) for fmt in ("dense", "sparse") for shape in ("n>>d", "d>>n")
+           for corr in ("indep", "toeplitz0.9")]
+GRID_SIZES = {  # (n, d, density of the sparse designs)
+    (False, "dense", "n>>d"): (5000, 500, None), (False, "dense", "d>>n"): (500, 5000, None),
+    (False, "sparse", "n>>d"): (10000, 1000, 0.005), (False, "sparse", "d>>n"): (1000, 10000, 0.005),
+    (True, "dense", "n>>d"): (1000, 100, None), (True, "dense", "d>>n"): (100, 1000, None),
+    (True, "sparse", "n>>d"): (4000, 400, 0.01), (True, "sparse", "d>>n"): (400, 4000, 0.01),
+}
+GRID_FRACTIONS = (10, 100, 1000)  # α = α_max / fraction
+PATH_ALPHAS = 50  # path: 50 penalties from α_max to α_max/1000, geometric
+PATH_EPS = 1e-3
+GRID_LADDER = (1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10)
+
+
+def _grid_data(params):
+    from ..problems.bcd_datasets import glm_design
+
+    fmt, shape, corr = params["data"]
+    n, d, density = GRID_SIZES[(params["quick"], fmt, shape)]
+    return glm_design(n, d, sparse=fmt == "sparse", rho=0.9 if corr != "indep" else 0.0,
+                      density=density or 0.01, seed=0)
+
+
+def _race(runs, gap, quick):
+    """Each solver at the loosest tolerance of ``GRID_LADDER`` whose answer reaches the
+    relative gap ``GAP`` (the ladder's runs are also the warm-up); then the solvers are
+    timed in turn, best of ``REPEATS`` interleaved rounds (robust to the machine's load)."""
+    chosen = {}
+    for solver, fn in runs.items():
+        for tol in GRID_LADDER:
+            value = fn(tol)
+            if gap(value) <= GAP:
+                break
+        chosen[solver] = tol
+    times = dict.fromkeys(runs, np.inf)
+    values = {}
+    for _ in range(1 if quick else REPEATS):
+        for solver, fn in runs.items():
+            value, seconds, _ = timed(fn, chosen[solver])
+            values[solver] = value
+            times[solver] = min(times[solver], seconds)
+    return [{"solver": s, "tol": chosen[s], "time": times[s], "gap": float(gap(values[s]))}
+            for s in runs]
+
+
+def _grid(params):
+    import warnings
+
+    from ..coordinate import l1_logistic, lasso
+
+    X, y, labels = _grid_data(params)
+    n = X.shape[0]
+    sk, celer, skglm = _peers(params["quick"])
+    rows = []
+    for fraction in GRID_FRACTIONS:
+        if params["loss"] == "lasso":
+            alpha = np.abs(X.T @ y).max() / n / fraction
+            lam = n * alpha
+            runs = {"numopt": lambda tol: lasso(X, y, alpha, tol=tol)[0]}
+            if sk is not None:
+                runs["scikit-learn"] = lambda tol: sk.Lasso(
+                    alpha=alpha, fit_intercept=False, tol=tol, max_iter=1_000_000).fit(
+                        X, y).coef_
+            if celer is not None:
+                runs["celer"] = lambda tol: celer.Lasso(
+                    alpha=alpha, fit_intercept=False, tol=tol, max_iter=1000).fit(X, y).coef_
+            if skglm is not None:
+                runs["skglm"] = lambda tol: skglm.Lasso(
+                    alpha=alpha, fit_intercept=False, tol=tol, max_iter=1000).fit(X, y).coef_
+
+            def gap(w, lam=lam):
+                return lasso_gap(X, y, np.asarray(w), lam)
+        else:
+            alpha = np.abs(X.T @ labels).max() / (2 * n) / fraction
+            lam = n * alpha
+            runs = {"numopt": lambda tol: l1_logistic(X, labels, alpha=alpha, tol=tol)[0]}
+
+            def quiet(fit):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    return np.asarray(fit()).ravel()
+
+            if sk is not None:
+                runs["scikit-learn"] = lambda tol: quiet(lambda: sk.LogisticRegression(
+                    penalty="l1", C=1.0 / lam, solver="liblinear", fit_intercept=False,
+                    tol=tol, max_iter=100_000).fit(X, labels).coef_)
+            if celer is not None:
+                runs["celer"] = lambda tol: quiet(lambda: celer.LogisticRegression(
+                    C=1.0 / lam, tol=tol, fit_intercept=False).fit(X, labels).coef_)
+            if skglm is not None:
+                runs["skglm"] = lambda tol: quiet(lambda: skglm.SparseLogisticRegression(
+                    alpha=alpha, tol=tol, fit_intercept=False).fit(X, labels).coef_)
+
+            def gap(w, lam=lam):
+                return logistic_gap(X, labels, np.asarray(w), lam)
+        for row in _race(runs, gap, params["quick"]):
+            rows.append(dict(row, section="grid", loss=params["loss"], data=params["data"],
+                             fraction=fraction, shape=f"{X.shape[0]}x{X.shape[1]}"))
+    return rows
+
+
+def _path(params):
+    from ..coordinate import lasso_path
+
+    X, y, _ = _grid_data(params)
+    n = X.shape[0]
+    alphas = np.abs(X.T @ y).max() / n * np.geomspace(1.0, PATH_EPS, PATH_ALPHAS)
+    sk, celer, skglm = _peers(params["quick"])
+    runs = {"numopt": lambda tol: lasso_path(X, y, alphas, tol=tol)[1]}
+    if sk is not None:
+        runs["scikit-learn"] = lambda tol: sk.lasso_path(X, y, alphas=alphas, tol=tol,
+                                                         max_iter=1_000_000)[1]
+    if celer is not None:
+        runs["celer"] = lambda tol: celer.celer_path(X, y, "lasso", alphas=alphas, tol=tol)[1]
+    if skglm is not None:
+        def skglm_path(tol):
+            model = skglm.Lasso(alpha=alphas[0], fit_intercept=False, tol=tol, warm_start=True)
+            coefs = []
+            for a in alphas:
+                model.alpha = a
+                coefs.append(model.fit(X, y).coef_.copy())
+            return np.array(coefs).T
+
+        runs["skglm"] = skglm_path
+
+    def gap(coefs):
+        return max(lasso_gap(X, y, coefs[:, k], n * a) for k, a in enumerate(alphas))
+
+    return [dict(row, section="path", loss="lasso", data=params["data"], fraction="path",
+                 shape=f"{X.shape[0]}x{X.shape[1]}") for row in _race(runs, gap, params["quick"])]
+
+
+def _grid_table(rows):
+    """One line per cell: each solver's time, numopt's ratio to the fastest peer."""
+    cells = {}
+    for r in rows:
+        key = (r["loss"], *r["data"], r["fraction"])
+        cells.setdefault(key, {"loss": r["loss"], "format": r["data"][0],
+                               "shape": r["data"][1], "design": r["data"][2],
+                               "size": r["shape"], "alpha": f"max/{r['fraction']}"
+                               if r["fraction"] != "path" else "50-α path"})[r["solver"]] = r[
+                                   "time"]
+    out = []
+    for cell in cells.values():
+        peers = [cell[s] for s in ("scikit-learn", "celer", "skglm") if s in cell]
+        best = min(peers) if peers else None
+        cell["vs fastest peer"] = ratio(cell.get("numopt"), best)
+        cell["met"] = bool(best is not None and cell.get("numopt", np.inf) <= best)
+        out.append(cell)
+    return out
+
+
 # --------------------------------------------------------------------------- label prop.
 def _labelprop(params):
     import scipy.sparse.linalg as spla
@@ -329,6 +489,18 @@ def summarize(rows, outdir):
         parts.append("\nLabel propagation to relative residual 1e-8 (ratio to SciPy CG):\n\n"
                      + markdown_table(lab, ["problem", "solver", "time", "time_ratio", "nit",
                                             "residual"]))
+    grid = [r for r in rows if r["section"] in ("grid", "path")]
+    if grid:
+        table = _grid_table(grid)
+        met = sum(c["met"] for c in table)
+        parts.append(
+            f"\nIssue 20 grid: seconds to relative duality gap {GAP:g} (one formula for all; "
+            f"each solver at the loosest of its own tolerances that reaches it; best of "
+            f"{REPEATS} interleaved rounds; the path needs the gap at all {PATH_ALPHAS} "
+            f"penalties). numopt ≤ fastest peer in {met} of {len(table)} cells.\n\n"
+            + markdown_table(table, ["loss", "format", "shape", "design", "size", "alpha",
+                                     "numopt", "scikit-learn", "celer", "skglm",
+                                     "vs fastest peer", "met"]))
     figures = _figure(rules, outdir)
     return Section(TITLE, "\n".join(parts), figures)
 

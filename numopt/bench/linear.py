@@ -44,6 +44,8 @@ def cases(quick):
                                            "n": BANDIT_INSTANCES[quick]}) for v in variances]
     out += [Case("linear", f"sweep {m}^2", {"kind": "sweep", "grid": m})
             for m in SWEEP_GRIDS[quick]]
+    out += [Case("linear", "threads 512^2", {"kind": "threads", "grid": 512}),
+            Case("linear", "first call", {"kind": "first_call"})]
     out += [Case("linear", f"heat nx={nx}", {"kind": "heat", "nx": nx, "steps": steps})
             for nx, steps in HEAT[quick]]
     return out
@@ -54,6 +56,10 @@ def run_case(case):
     kind = case.params["kind"]
     if kind == "bandits":
         return _bandits(case.params["variance"], case.params["n"])
+    if kind == "threads":
+        return _threads(case.params["grid"])
+    if kind == "first_call":
+        return _first_call()
     if kind == "sweep":
         return _sweep(case.params["grid"])
     return _heat(case.params["nx"], case.params["steps"])
@@ -152,11 +158,130 @@ def _sweep(grid):
         x, y = np.zeros(n), np.zeros(n)
         mine(x)
         theirs(y)
+        tested = _stop_test_timings(A, b, omega, pyamg)
         rows.append({"kind": "sweep", "problem": f"Poisson {grid}^2 (n={n})", "omega": omega,
                      "numopt s/sweep": best["numopt"], "pyamg s/sweep": best["pyamg"],
                      "numopt/pyamg": ratio(best["numopt"], best["pyamg"]),
-                     "max |x - x_pyamg|": float(np.abs(x - y).max())})
+                     "max |x - x_pyamg|": float(np.abs(x - y).max()), **tested})
     return rows
+
+
+def _stop_test_timings(A, b, omega, pyamg, sweeps=20):
+    """``sweeps`` SOR sweeps *with* the residual stopping test (``tol=0``, so all of them
+    run), against PyAMG's ``sweeps`` bare sweeps: the test fused into the sweep
+    (``sor_iterations``, one sweep ahead) and, for reference, a separate residual pass per
+    sweep (``sor_sweep`` + ``residual_norm``, what the solver did before issue 14)."""
+    from ..linear._kernels import csr_arrays, residual_norm, sor_iterations, sor_sweep
+
+    indptr, indices, data = csr_arrays(A)
+    diag = A.diagonal()
+
+    def fused(x):
+        sor_iterations(indptr, indices, data, diag, b, x, omega, False, 0.0, 0.0, sweeps, 1e10)
+
+    def unfused(x):
+        for _ in range(sweeps):
+            sor_sweep(indptr, indices, data, diag, b, x, omega, False)
+            residual_norm(indptr, indices, data, b, x)
+
+    def bare(x):
+        pyamg.relaxation.relaxation.sor(A, x, b, omega, iterations=sweeps)
+
+    best = {"fused": math.inf, "unfused": math.inf, "pyamg": math.inf}
+    runs = {"fused": fused, "unfused": unfused, "pyamg": bare}
+    for _ in range(REPEATS):
+        for name, fn in runs.items():
+            _, seconds, _ = timed(fn, np.zeros(A.shape[0]))
+            best[name] = min(best[name], seconds)
+    return {f"{sweeps} sweeps + test, fused / pyamg bare": ratio(best["fused"], best["pyamg"]),
+            f"{sweeps} sweeps + test, unfused / pyamg bare": ratio(best["unfused"],
+                                                                  best["pyamg"])}
+
+
+# ----------------------------------------------------------------------------- threads
+def _spin(stop):
+    while not stop.is_set():
+        pass
+
+
+def _threads(grid, sweeps=10):
+    """The multi-threaded red–black SOR sweep against its serial twin, idle and beside two
+    busy processes: forced onto all numba threads, and with the thread count that
+    :func:`numopt.backend.threads.kernel_threads` picks (the target: within 1.2x of serial
+    under load)."""
+    import multiprocessing
+
+    import numba
+
+    from ..backend import threads
+    from ..linear._kernels import (
+        RB_PARALLEL_MIN_NNZ,
+        csr_arrays,
+        rb_sweep_residual,
+        rb_sweep_residual_serial,
+    )
+    from ..linear._redblack import two_colouring
+
+    gallery = peer("pyamg.gallery")
+    A = gallery.poisson((grid, grid), format="csr")
+    colour = two_colouring(A)
+    red, black = (np.flatnonzero(colour == c).astype(np.int64) for c in (0, 1))
+    args = (*csr_arrays(A), A.diagonal(), np.ones(A.shape[0]))
+
+    def timing(count):
+        best = math.inf
+        for _ in range(REPEATS):
+            x = np.zeros(A.shape[0])
+            _, seconds, _ = timed(lambda x=x: [threads.run_with_threads(
+                rb_sweep_residual, rb_sweep_residual_serial, count, *args, x, 1.5, False, red,
+                black) for _ in range(sweeps)])
+            best = min(best, seconds / sweeps)
+        return best
+
+    rows = []
+    for load in (0, 2):
+        stop = multiprocessing.Event()
+        busy = [multiprocessing.Process(target=_spin, args=(stop,)) for _ in range(load)]
+        for proc in busy:
+            proc.start()
+        try:
+            threads._cache["at"] = -1e9  # re-read the load average now
+            serial = timing(1)
+            forced = timing(numba.get_num_threads())
+            chosen = threads.kernel_threads(A.nnz, RB_PARALLEL_MIN_NNZ)
+            auto = timing(chosen)
+        finally:
+            stop.set()
+            for proc in busy:
+                proc.join()
+        rows.append({"kind": "threads", "problem": f"Poisson {grid}^2 red–black sweep",
+                     "busy processes": load, "numba threads": numba.get_num_threads(),
+                     "chosen threads": chosen, "serial s/sweep": serial,
+                     "all threads / serial": ratio(forced, serial),
+                     "chosen / serial": ratio(auto, serial)})
+    return rows
+
+
+def _first_call():
+    """Seconds of ``import numopt`` and of the first SOR solve in a fresh process (numba's
+    on-disk cache loaded, or compiled when the cache is cold), natural and red–black."""
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import json, time; t0 = time.perf_counter(); import numopt as no, numpy as np; "
+        "t1 = time.perf_counter(); A = 4 * np.eye(4) - np.eye(4, k=1) - np.eye(4, k=-1); "
+        "no.linear.sor(A, np.ones(4)); t2 = time.perf_counter(); "
+        "no.linear.sor(A, np.ones(4), ordering='red_black', backend='numba'); "
+        "t3 = time.perf_counter(); no.linear.sor(A, np.ones(4)); t4 = time.perf_counter(); "
+        "print(json.dumps([t1 - t0, t2 - t1, t3 - t2, t4 - t3]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    imported, natural, red_black, again = json.loads(out.stdout.strip().splitlines()[-1])
+    return [{"kind": "first_call", "import numopt s": imported,
+             "first sor (natural) s": natural, "first sor (red-black, numba) s": red_black,
+             "second sor s": again}]
 
 
 # ----------------------------------------------------------------------------- heat
@@ -248,6 +373,8 @@ def summarize(rows, outdir):
     bandits = [r for r in rows if r["kind"] == "bandits"]
     sweeps = [r for r in rows if r["kind"] == "sweep"]
     heat = [r for r in rows if r["kind"] == "heat"]
+    thread_rows = [r for r in rows if r["kind"] == "threads"]
+    first = [r for r in rows if r["kind"] == "first_call"]
     text = []
     figures = []
     if bandits:
@@ -262,7 +389,26 @@ def summarize(rows, outdir):
         text += ["### One forward SOR sweep: numopt (numba) vs pyamg (C++), best of "
                  f"{REPEATS} x {SWEEPS} sweeps, interleaved", "",
                  markdown_table(sweeps, ["problem", "omega", "numopt s/sweep", "pyamg s/sweep",
-                                         "numopt/pyamg", "max |x - x_pyamg|"]), ""]
+                                         "numopt/pyamg", "max |x - x_pyamg|"]), "",
+                 "20 sweeps with the residual stopping test (tol=0: all run) against PyAMG's "
+                 "20 bare sweeps; the fused kernel computes the residual inside the sweep "
+                 "(one sweep ahead), the unfused one adds a residual pass per sweep:", "",
+                 markdown_table(sweeps, ["problem", "omega",
+                                         "20 sweeps + test, fused / pyamg bare",
+                                         "20 sweeps + test, unfused / pyamg bare"]), ""]
+    if thread_rows:
+        text += ["### Multi-threaded red–black SOR sweep vs its serial twin, idle and under "
+                 "load (two busy processes beside it); 'chosen' is the thread count "
+                 "numopt.backend.threads.kernel_threads picks", "",
+                 markdown_table(thread_rows, ["problem", "busy processes", "numba threads",
+                                              "chosen threads", "serial s/sweep",
+                                              "all threads / serial", "chosen / serial"]),
+                 ""]
+    if first:
+        text += ["### First-call cost in a fresh process (numba on-disk cache)", "",
+                 markdown_table(first, ["import numopt s", "first sor (natural) s",
+                                        "first sor (red-black, numba) s", "second sor s"]),
+                 ""]
     if heat:
         text += ["### 2-D heat equation, Crank–Nicolson, warm-started solves (tol 1e-8)", "",
                  markdown_table(heat, ["problem", "n", "solver", "total iterations",

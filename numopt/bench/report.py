@@ -62,7 +62,8 @@ def render(outcomes, *, quick, executor):
         lines += ["", f"## {o.title}", ""]
         if o.missing_peers:
             lines += [f"> Peers not installed, so not compared: {', '.join(o.missing_peers)} "
-                      "(install them with `pip install \"numopt[test]\"`).", ""]
+                      "(install them with numopt's `test` extra: `pip install -e \".[test]\"` "
+                      "from a checkout).", ""]
         if o.failed:
             lines += [f"**FAILED** — benchmark `{o.name}` raised:", "", "```text",
                       o.traceback.rstrip(), "```"]

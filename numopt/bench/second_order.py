@@ -23,8 +23,7 @@ GRAD_TOL = 1e-8
 MAX_ITER = 5000  # numopt and SciPy iteration cap (L-BFGS-B needs thousands here)
 COND = 1e3  # condition number of the design matrix A of the logistic problems
 NUMOPT = {"damped_newton": {}, "cubic_newton": {}, "grad_reg_newton": {}, "lazy_newton": {}}
-CLASSIC = {"damped_newton": {"hess_shift": "auto", "schedule": "armijo"}, "cubic_newton": {},
-           "grad_reg_newton": {}, "lazy_newton": {}}
+CLASSIC = NUMOPT  # damped_newton's defaults (Armijo, hess_shift="auto") are nonconvex-safe
 SCIPY = ("trust-exact", "trust-krylov", "Newton-CG", "L-BFGS-B")
 SCIPY_SECOND_ORDER = ("trust-exact", "trust-krylov", "Newton-CG")
 LOGISTIC = {True: [(200, 1e-4)],

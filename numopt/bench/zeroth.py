@@ -28,9 +28,10 @@ BUDGETS = (100, 1000)  # evaluations per (n + 1)
 MAX_DIM = 12  # the variable-dimension functions run at their defaults up to this size
 QUICK_PROBLEMS = ("rosenbrock", "beale", "helical_valley", "powell_singular")
 NUMOPT = {  # label -> (method, options)
+    "zo_gd (default)": ("zo_gd", {}),  # forward + BFGS, then central differences (issue 13)
     "zo_gd forward bfgs": ("zo_gd", {"estimator": "forward", "metric": "bfgs"}),
     "zo_gd coordinate bfgs": ("zo_gd", {"estimator": "coordinate", "metric": "bfgs"}),
-    "zo_gd forward": ("zo_gd", {"estimator": "forward"}),
+    "zo_gd forward": ("zo_gd", {"estimator": "forward", "metric": "identity"}),
     "zo_gd gaussian": ("zo_gd", {"estimator": "gaussian"}),
     "zo_gd sphere": ("zo_gd", {"estimator": "sphere"}),
     "zo_perturbed": ("zo_perturbed", {}),
@@ -77,6 +78,10 @@ def cases(quick):
     """A case per library problem, plus the estimator, Frank–Wolfe and speed-up cases."""
     out = [Case("zeroth", name, {"kind": "profile", "quick": quick, **extra})
            for name, extra in _problems(quick)]
+    from ..problems.bounded import bounded_library
+
+    out += [Case("zeroth", f"bounded {name}", {"kind": "bounded", "quick": quick})
+            for name in bounded_library()]
     out += [Case("zeroth", "estimator error", {"kind": "estimator", "quick": quick}),
             Case("zeroth", "frank-wolfe rate", {"kind": "frank_wolfe", "quick": quick}),
             Case("zeroth", "non-smooth convex", {"kind": "nonsmooth", "quick": quick}),
@@ -89,6 +94,8 @@ def run_case(case):
     kind = case.params["kind"]
     if kind == "profile":
         return _profile(case.name, case.params)
+    if kind == "bounded":
+        return _bounded(case.name.split(" ", 1)[1])
     return {"estimator": _estimator_error, "frank_wolfe": _frank_wolfe,
             "nonsmooth": _nonsmooth, "speedup": _speedup}[kind](case.params["quick"])
 
@@ -157,6 +164,52 @@ def _solve(label, fun, x0, budget):
 
             pybobyqa.solve(fun, x0, maxfun=budget, seek_global_minimum=False,
                            rhoend=1e-10)
+
+
+BOUNDED_SOLVERS = ("zo_gd (default)", "Nelder-Mead", "Powell")
+
+
+def _bounded(name):
+    """A Hock–Schittkowski bound-constrained problem (``numopt.problems.bounded``), f only,
+    budget 1000(n+1): evaluations to the target and whether any query left the box."""
+    import warnings
+
+    from scipy.optimize import minimize
+
+    import numopt as no
+
+    from ..problems.bounded import bounded_library
+
+    problem = bounded_library()[name]
+    box, n, f_star = problem.bounds, problem.dim, problem.f_star
+    budget = BUDGETS[-1] * (n + 1)
+    target = f_star + SOLVED_TOL * (abs(f_star) + 1.0)
+    fun = problem.oracle("fun")
+    rows = []
+    for label in BOUNDED_SOLVERS:
+        outside = []
+
+        def watched(x, outside=outside):
+            outside.append(not box.contains(np.asarray(x, dtype=float), 1e-12))
+            return fun(x)
+
+        rec = Recorder(watched, target, budget)
+        start = time.perf_counter()
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                if label in NUMOPT:
+                    no.minimize(rec, problem.x0, method="zo_gd", bounds=box, tol=1e-10,
+                                max_fev=budget, max_iter=10 * budget)
+                else:
+                    minimize(rec, box.project(problem.x0), method=label, bounds=box.to_scipy(),
+                             options={"maxfev": budget})
+        except (Stop, ArithmeticError):
+            pass
+        rows.append({"kind": "bounded", "problem": name, "n": n, "solver": label,
+                     "evals to target": rec.hit, "queries outside": sum(outside),
+                     "solved": rec.hit is not None, "time": time.perf_counter() - start})
+    return rows
 
 
 # --------------------------------------------------------------------------- estimators
@@ -343,6 +396,16 @@ def _profile_table(rows):
     return profiles, table
 
 
+def _bounded_table(rows):
+    bounded = [r for r in rows if r["kind"] == "bounded"]
+    count = len({r["problem"] for r in bounded})
+    return [{"solver": solver,
+             "solved": f"{sum(r['solved'] for r in bounded if r['solver'] == solver)}/{count}",
+             "queries outside": sum(r["queries outside"] for r in bounded
+                                    if r["solver"] == solver)}
+            for solver in dict.fromkeys(r["solver"] for r in bounded)]
+
+
 def _plt():
     import matplotlib
 
@@ -431,6 +494,9 @@ def summarize(rows, outdir):
         "budget:", "",
         markdown_table([r for r in rows if r["kind"] == "nonsmooth"],
                        ["problem", "solver", "evaluations", "best f - f*"]), "",
+        "Bound-constrained, f only (Hock & Schittkowski 1981 bound problems, "
+        "`numopt.problems.bounded`; 1000(n+1) evaluations, same target):", "",
+        markdown_table(_bounded_table(rows), ["solver", "solved", "queries outside"]), "",
         f"Speed-up of one `central` estimate ({speed[0]['queries']} queries of a "
         f"{SLEEP * 1e3:.0f} ms function); results identical: {speed[0]['identical']}.", "",
         markdown_table(speed, ["executor", "queries", "time", "speed-up"]),

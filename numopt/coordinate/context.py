@@ -7,6 +7,7 @@ import functools
 import numpy as np
 import scipy.linalg as sla
 
+from ..core.linalg import power_iteration
 from ..errors import InvalidProblemError
 from . import _kernels
 from .models import build_model
@@ -120,10 +121,6 @@ class Context:
         """``λ_max(M)`` by power iteration (seeded, independent of the run's generator)."""
         v = np.random.default_rng(0).standard_normal(self.lipschitz.size)
         v[~self.usable_mask] = 0.0
-        value = 1.0
-        for _ in range(POWER_ITERATIONS):
-            v /= np.linalg.norm(v)
-            w = self.model.bound_matvec(self.usable, v[self.usable])
-            value = float(v @ w)
-            v = w
+        value, _, _ = power_iteration(  # the shared power iteration (numopt.core.linalg)
+            lambda u: self.model.bound_matvec(self.usable, u[self.usable]), v, POWER_ITERATIONS)
         return max(value, float(self.lipschitz.max()))

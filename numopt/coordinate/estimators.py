@@ -1,17 +1,21 @@
-"""scikit-learn-style entry points: ``lasso`` and ``l1_logistic`` (arrays in, coefficients
-and a :class:`~numopt.Result` out), solved by ``bcd`` with a duality-gap stopping rule."""
+"""scikit-learn-style entry points: :func:`lasso`, :func:`l1_logistic`, :func:`lasso_path`
+and :func:`l1_logistic_path` (arrays in, ``(coef, result)`` out), solved by the working-set
+coordinate-descent solver of :mod:`numopt.coordinate.working_set` (or, on request, the greedy
+``bcd`` of Nutini et al.) with a relative-duality-gap stopping rule."""
 
 import numpy as np
 from scipy.special import expit, xlogy
 
 from ..backend import to_numpy
 from ..core.loop import run
-from ..core.validate import as_float_array, check_int, check_positive
+from ..core.validate import as_float_array, check_choice, check_int, check_positive, check_real
 from ..errors import InvalidProblemError
 from ..problems import LeastSquares, LogisticRegression
 from .bcd import BCD
+from .working_set import GLM, solve
 
-LASSO_TAU = 100  # block size of the greedy working set (GS-q picks the 100 best coordinates)
+LASSO_TAU = 100  # solver="greedy_bcd": GS-q block size (the 100 best coordinates)
+SOLVERS = ("working_set", "greedy_bcd")
 
 
 class GapBCD(BCD):
@@ -45,44 +49,83 @@ class GapBCD(BCD):
 
 
 def lasso(X, y, alpha, *, tol=1e-6, max_iter=1000, tau=LASSO_TAU, backend="auto",
-          callback=None):
-    r"""Lasso by greedy block coordinate descent with a duality-gap stop.
+          callback=None, weights=None, sample_weight=None, x0=None, solver="working_set",
+          screening=True, p0=10):
+    r"""Lasso by working-set coordinate descent with a duality-gap stop.
 
     Solves scikit-learn's ``Lasso(alpha, fit_intercept=False)`` problem
-    :math:`\min_w \tfrac{1}{2n}\|y - Xw\|^2 + \alpha\|w\|_1`, internally as numopt's sum
-    objective :math:`\tfrac12\|Xw - y\|^2 + \lambda\|w\|_1` with :math:`\lambda = n\alpha`
-    (the same minimiser; objective values differ by the factor ``n``). The method is
-    ``bcd`` with variable blocks, the proximal GS-q rule, matrix updates and, once the zero
-    pattern settles, proximal Newton on the free set (Nutini, Laradji & Schmidt, JMLR 2022,
-    §6, arXiv 1712.08859). It stops when the relative duality gap
-    :math:`(P(w) - D(\theta))/P(0) \le` ``tol`` with the dual point
-    :math:`\theta = s\,(y - Xw)`, :math:`s = \min(1, \lambda/\|X^\top(y - Xw)\|_\infty)`.
-    scikit-learn's own test is ``gap ≤ tol·‖y‖²`` = ``2·tol·P(0)``.
+
+    .. math:: \min_w \frac{1}{2\sum_i s_i}\sum_i s_i (y_i - x_i^\top w)^2
+              + \alpha\sum_j \omega_j|w_j|
+
+    (:math:`s` = ``sample_weight``, default 1, so the first term is
+    :math:`\tfrac{1}{2n}\|y - Xw\|^2`; :math:`\omega` = ``weights``, default 1), internally as
+    numopt's sum objective :math:`P(w) = \tfrac12\sum_i s_i (y_i - x_i^\top w)^2 +
+    \lambda\sum_j\omega_j|w_j|` with :math:`\lambda = \alpha\sum_i s_i` (the same
+    minimiser; ``result.fun`` is :math:`P`, i.e. :math:`\sum_i s_i` times scikit-learn's
+    value). The default ``solver="working_set"`` grows working sets by dual-constraint
+    scores, runs coordinate descent with Anderson extrapolation over the working set only,
+    extrapolates the dual point and screens features with gap-safe spheres (celer: Massias,
+    Gramfort & Salmon, ICML 2018, arXiv 1802.07481; skglm: Bertrand et al., NeurIPS 2022,
+    arXiv 2204.07826; see :mod:`numopt.coordinate.working_set`). ``solver="greedy_bcd"``
+    runs the paper method ``bcd`` instead (variable blocks of ``tau`` coordinates, proximal
+    GS-q, matrix updates, free-set Newton; Nutini, Laradji & Schmidt, JMLR 2022, §6).
+
+    **Stopping rule.** ``tol`` is the relative duality gap: the run stops when
+    :math:`(P(w) - D(\theta))/P(0) \le` ``tol``, :math:`P(0) = \tfrac12\sum_i s_i y_i^2`,
+    with the dual point :math:`\theta` the residual :math:`s\odot(y - Xw)` scaled into the
+    dual feasible set :math:`|X_j^\top\theta| \le \lambda\omega_j` (or its extrapolation).
+    scikit-learn's own test, ``gap ≤ tol·‖y‖²``, is ``2·tol·P(0)``. Unpenalized features
+    (``weights[j] = 0``) enter the dual through :math:`X_j^\top\theta = 0`, met at their
+    coordinate-wise optimum, as in celer.
 
     Parameters
     ----------
     X : array_like or scipy.sparse matrix, shape (n, d)
+        Never densified: sparse input is used as CSC (converted once if given otherwise),
+        dense input column-major (copied once if row-major).
     y : array_like, shape (n,)
     alpha : float
         Penalty on scikit-learn's scale (> 0).
     tol : float, default 1e-6
-        Relative duality-gap tolerance.
+        Relative duality-gap tolerance (above).
     max_iter : int, default 1000
+        Outer (working-set) iterations; ``solver="greedy_bcd"``: BCD iterations.
     tau : int, default 100
-        Working-set block size (capped at d).
+        ``solver="greedy_bcd"`` only: block size (capped at d).
     backend : {"auto", "numba", "numpy"}
+        ``"numpy"`` runs the NumPy twins of the greedy ``bcd`` kernels and needs
+        ``solver="greedy_bcd"``.
     callback : callable, optional
+        Called after each outer iteration with an OptimizeResult (``x``, ``fun``, ...).
+    weights : array_like, shape (d,), optional
+        Per-feature penalty factors :math:`\omega_j \ge 0`; 0 leaves a feature unpenalized
+        (an intercept column of ones, say). Working-set solver only.
+    sample_weight : array_like, shape (n,), optional
+        Non-negative sample weights :math:`s_i` (not all zero). Working-set solver only.
+    x0 : array_like, shape (d,), optional
+        Warm start for the coefficients.
+    solver : {"working_set", "greedy_bcd"}, default "working_set"
+    screening : bool, default True
+        Gap-safe screening (working-set solver).
+    p0 : int, default 10
+        First working-set size.
 
     Returns
     -------
     coef : ndarray, shape (d,)
+        The coefficients.
     result : Result
-        With ``duality_gap`` and ``active_set_iteration``.
+        ``x`` (= ``coef``), ``fun`` (:math:`P`), ``success``, ``nit`` (outer iterations),
+        ``duality_gap`` (relative), ``gap`` (absolute), ``epochs`` (coordinate-descent
+        epochs over working sets), ``screened`` (features removed by gap-safe screening),
+        ``history`` (per outer iteration: ``duality_gap``, ``ws_size``, ``epochs``,
+        ``screened``).
 
     Raises
     ------
     InvalidProblemError
-        Bad shapes, NaN/inf data, ``alpha <= 0``.
+        Bad shapes, NaN/inf data, ``alpha <= 0``, negative ``weights``/``sample_weight``.
 
     Examples
     --------
@@ -95,25 +138,38 @@ def lasso(X, y, alpha, *, tol=1e-6, max_iter=1000, tau=LASSO_TAU, backend="auto"
     (True, [0, 3])
     """
     alpha = check_positive("alpha", alpha)
-    problem = LeastSquares(X, y)
-    n = problem.A.shape[0]
-    problem = LeastSquares(problem.A, problem.b, l1=n * alpha)
-    y_np = to_numpy(problem.b)
-    return _solve(problem, max(0.5 * float(y_np @ y_np), 1e-300), tol, max_iter, tau, backend,
-                  callback)
+    solver = check_choice("solver", solver, SOLVERS)
+    if solver == "greedy_bcd":
+        _greedy_only(weights, sample_weight)
+        problem = LeastSquares(X, y)
+        n = problem.A.shape[0]
+        problem = LeastSquares(problem.A, problem.b, l1=n * alpha)
+        y_np = to_numpy(problem.b)
+        return _solve_greedy(problem, max(0.5 * float(y_np @ y_np), 1e-300), tol, max_iter,
+                             tau, backend, callback, x0)
+    _numba_only(backend)
+    glm = _glm("lasso", X, y, alpha, None, weights, sample_weight)
+    return solve(glm, x0, tol=tol, max_iter=max_iter, callback=callback,
+                 screening=screening, p0=p0)
 
 
 def l1_logistic(X, y, C=None, *, alpha=None, tol=1e-6, max_iter=1000, tau=LASSO_TAU,
-                backend="auto", callback=None):
-    r"""L1-regularized logistic regression by greedy BCD with a duality-gap stop.
+                backend="auto", callback=None, weights=None, sample_weight=None, x0=None,
+                solver="working_set", screening=True, p0=10):
+    r"""L1-regularized logistic regression by working-set proximal Newton, duality-gap stop.
 
-    Solves :math:`\min_w \sum_i \log(1 + e^{-y_i x_i^\top w}) + \lambda\|w\|_1` with
-    :math:`\lambda = 1/C` — scikit-learn's
-    ``LogisticRegression(penalty="l1", C=C, fit_intercept=False)`` — or, given ``alpha``,
-    :math:`\lambda = n\alpha` (the mean-loss scale :math:`\frac1n\sum_i\ell_i + \alpha\|w\|_1`
-    of skglm/celer). Labels: exactly two distinct values; as in scikit-learn the larger is
-    the positive class. Stops when :math:`(P - D)/P(0) \le` ``tol``, :math:`P(0) = n\log 2`,
-    with the dual point built from :math:`\sigma(-y_i x_i^\top w)` scaled to feasibility.
+    Solves :math:`\min_w \sum_i s_i\log(1 + e^{-y_i x_i^\top w}) +
+    \lambda\sum_j\omega_j|w_j|` with :math:`\lambda = 1/C` — scikit-learn's
+    ``LogisticRegression(penalty="l1", C=C, fit_intercept=False)`` with ``sample_weight``
+    — or, given ``alpha``, :math:`\lambda = \alpha\sum_i s_i` (the mean-loss scale
+    :math:`\frac{1}{\sum s}\sum_i s_i\ell_i + \alpha\|w\|_1` of skglm/celer). Labels: exactly
+    two distinct values; as in scikit-learn the larger is the positive class. The default
+    solver grows working sets as :func:`lasso` does and solves each restricted problem by
+    proximal Newton steps whose quadratic models are minimized by coordinate descent, with
+    Armijo backtracking (celer-pn; skglm's ProxNewton, Bertrand et al. 2022, arXiv
+    2204.07826); ``solver="greedy_bcd"`` runs the paper's greedy ``bcd``. Stops when
+    :math:`(P - D)/P(0) \le` ``tol``, :math:`P(0) = \log 2\sum_i s_i`, with the dual point
+    built from :math:`s_i\sigma(-y_i x_i^\top w)` scaled to feasibility.
 
     Parameters
     ----------
@@ -124,13 +180,14 @@ def l1_logistic(X, y, C=None, *, alpha=None, tol=1e-6, max_iter=1000, tau=LASSO_
         Inverse penalty (scikit-learn's ``C``); give exactly one of ``C`` and ``alpha``.
     alpha : float, optional
         Penalty on the mean-loss scale.
-    tol, max_iter, tau, backend, callback
+    tol, max_iter, tau, backend, callback, weights, sample_weight, x0, solver, screening, p0
         As in :func:`lasso`.
 
     Returns
     -------
     coef : ndarray, shape (d,)
     result : Result
+        As in :func:`lasso`; ``nhev`` counts the Newton steps.
 
     Raises
     ------
@@ -152,6 +209,109 @@ def l1_logistic(X, y, C=None, *, alpha=None, tol=1e-6, max_iter=1000, tau=LASSO_
             "give exactly one of C (scikit-learn's inverse penalty) and alpha (mean-loss "
             "scale penalty)."
         )
+    signs = _signs(y)
+    solver = check_choice("solver", solver, SOLVERS)
+    if solver == "greedy_bcd":
+        _greedy_only(weights, sample_weight)
+        n = signs.size
+        lam = 1.0 / check_positive("C", C) if C is not None else n * check_positive(
+            "alpha", alpha)
+        problem = LogisticRegression(X, signs, l1=lam)
+        return _solve_greedy(problem, n * np.log(2.0), tol, max_iter, tau, backend, callback,
+                             x0)
+    _numba_only(backend)
+    glm = _glm("logistic", X, signs, alpha, C, weights, sample_weight)
+    return solve(glm, x0, tol=tol, max_iter=max_iter, callback=callback,
+                 screening=screening, p0=p0)
+
+
+def lasso_path(X, y, alphas=None, *, n_alphas=100, eps=1e-3, tol=1e-6, max_iter=1000,
+               weights=None, sample_weight=None, x0=None, screening=True):
+    r"""Lasso solutions along a decreasing sequence of penalties, warm-started.
+
+    Each penalty is solved by :func:`lasso`'s working-set solver from the previous
+    solution (``x0`` for the first), whose gap-safe screening test at the warm start removes
+    most inactive features before any coordinate moves (sequential gap-safe rules, Ndiaye
+    et al., JMLR 2017, arXiv 1611.05780). Objective and ``tol`` as in :func:`lasso`.
+
+    Parameters
+    ----------
+    X, y
+        As in :func:`lasso`.
+    alphas : array_like, optional
+        Penalties (scikit-learn's scale); solved in decreasing order. Default: ``n_alphas``
+        values spaced geometrically from :math:`\alpha_{\max}` (the smallest penalty with
+        :math:`w = 0` on the penalized features) down to ``eps`` × :math:`\alpha_{\max}`.
+    n_alphas : int, default 100
+    eps : float, default 1e-3
+    tol, max_iter, weights, sample_weight, x0, screening
+        As in :func:`lasso` (``tol`` holds at every penalty).
+
+    Returns
+    -------
+    alphas : ndarray, shape (n_alphas,)
+        Decreasing.
+    coefs : ndarray, shape (d, n_alphas)
+        ``coefs[:, k]`` solves the problem at ``alphas[k]`` (scikit-learn's layout).
+    results : list of Result
+        One per penalty.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numopt.coordinate import lasso_path
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((40, 60)); y = X[:, :3] @ np.array([2.0, -1.0, 1.0])
+    >>> alphas, coefs, results = lasso_path(X, y, n_alphas=10)
+    >>> coefs.shape, bool(np.all(coefs[:, 0] == 0)), all(r.success for r in results)
+    ((60, 10), True, True)
+    """
+    return _path("lasso", X, y, alphas, n_alphas, eps, tol, max_iter, weights, sample_weight,
+                 x0, screening)
+
+
+def l1_logistic_path(X, y, alphas=None, *, n_alphas=100, eps=1e-3, tol=1e-6, max_iter=1000,
+                     weights=None, sample_weight=None, x0=None, screening=True):
+    r"""L1-logistic solutions along decreasing penalties on the mean-loss scale ``alpha``
+    (see :func:`l1_logistic`), warm-started as in :func:`lasso_path`; same returns.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numopt.coordinate import l1_logistic_path
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((60, 20)); y = (X[:, 0] > 0).astype(int)
+    >>> alphas, coefs, results = l1_logistic_path(X, y, n_alphas=5)
+    >>> coefs.shape, all(r.success for r in results)
+    ((20, 5), True)
+    """
+    return _path("logistic", X, _signs(y), alphas, n_alphas, eps, tol, max_iter, weights,
+                 sample_weight, x0, screening)
+
+
+def alpha_max(X, y, *, kind="lasso", weights=None, sample_weight=None):
+    r"""Smallest penalty (scikit-learn/mean-loss scale) at which the penalized coefficients
+    are all zero: :math:`\max_j |X_j^\top\nu|/(\omega_j\sum_i s_i)` over penalized features,
+    :math:`\nu` the loss gradient at the fit of the unpenalized features alone.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numopt.coordinate import alpha_max, lasso
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((30, 8)); y = rng.standard_normal(30)
+    >>> a = alpha_max(X, y)
+    >>> bool(np.all(lasso(X, y, a)[0] == 0)), bool(np.any(lasso(X, y, 0.9 * a)[0] != 0))
+    (True, True)
+    """
+    kind = check_choice("kind", kind, ("lasso", "logistic"))
+    glm = _glm(kind, X, y if kind == "lasso" else _signs(y), 1.0, None, weights,
+               sample_weight)
+    return _alpha_max(glm)
+
+
+# ------------------------------------------------------------------------------ helpers
+def _signs(y):
     labels = as_float_array("y", y, ndim=1)
     classes = np.unique(labels)
     if classes.size != 2:
@@ -159,16 +319,76 @@ def l1_logistic(X, y, C=None, *, alpha=None, tol=1e-6, max_iter=1000, tau=LASSO_
             f"y must hold exactly two distinct labels for binary logistic regression, got "
             f"{classes.size} ({classes[:5].tolist()}); use SoftmaxRegression for more classes."
         )
-    signs = np.where(labels == classes[1], 1.0, -1.0)
-    n = labels.size
-    lam = 1.0 / check_positive("C", C) if C is not None else n * check_positive("alpha", alpha)
-    problem = LogisticRegression(X, signs, l1=lam)
-    return _solve(problem, n * np.log(2.0), tol, max_iter, tau, backend, callback)
+    return np.where(labels == classes[1], 1.0, -1.0)
 
 
-def _solve(problem, scale, tol, max_iter, tau, backend, callback):
+def _glm(kind, X, y, alpha, C, weights, sample_weight):
+    """A :class:`GLM` at penalty ``alpha`` (mean scale) or ``C`` (λ = 1/C)."""
+    glm = GLM(kind, X, y, 1.0, weights=weights, sample_weight=sample_weight)
+    lam = 1.0 / check_positive("C", C) if C is not None else check_positive(
+        "alpha", alpha) * glm.total_weight
+    glm.set_penalty(lam)
+    return glm
+
+
+def _alpha_max(glm):
+    """α_max on the mean scale, after fitting the unpenalized features (weights = 0)."""
+    free = np.flatnonzero(glm.weights == 0)
+    w = np.zeros(glm.design.d)
+    if free.size:  # fit the unpenalized columns alone (the design is already row-scaled)
+        sub = GLM(glm.kind, glm.design.X[:, free], glm.y, 0.0, weights=np.zeros(free.size),
+                  sample_weight=None if glm.kind == "lasso" else glm.s)
+        w[free] = solve(sub, None, tol=1e-12, max_iter=100, screening=False)[0]
+    nu = glm.dual_residual(glm.aux(w))
+    corr = np.abs(glm.design.rmatvec(nu))
+    pen = glm.weights > 0
+    if not np.any(pen):
+        raise InvalidProblemError("weights are all 0: no penalized feature, no alpha_max.")
+    return float(np.max(corr[pen] / glm.weights[pen])) / glm.total_weight
+
+
+def _path(kind, X, y, alphas, n_alphas, eps, tol, max_iter, weights, sample_weight, x0,
+          screening):
+    glm = GLM(kind, X, y, 1.0, weights=weights, sample_weight=sample_weight)
+    if alphas is None:
+        n_alphas = check_int("n_alphas", n_alphas, low=1)
+        eps = check_real("eps", eps, low=0.0, high=1.0, low_open=True)
+        top = _alpha_max(glm)
+        alphas = top * np.geomspace(1.0, eps, n_alphas) if n_alphas > 1 else np.array([top])
+    else:
+        alphas = np.sort(as_float_array("alphas", alphas, ndim=1))[::-1]
+        if alphas.size == 0 or alphas[-1] <= 0:
+            raise InvalidProblemError("alphas must be a non-empty list of penalties > 0.")
+    coefs = np.zeros((glm.design.d, alphas.size))
+    results = []
+    w = x0
+    for k, a in enumerate(alphas):
+        glm.set_penalty(float(a) * glm.total_weight)
+        w, res = solve(glm, w, tol=tol, max_iter=max_iter, screening=screening)
+        coefs[:, k] = w
+        results.append(res)
+    return alphas, coefs, results
+
+
+def _numba_only(backend):
+    backend = check_choice("backend", backend, ("auto", "numba", "numpy"))
+    if backend == "numpy":
+        raise InvalidProblemError(
+            "backend='numpy' runs only with solver='greedy_bcd' (the working-set solver is "
+            "numba-compiled); pass solver='greedy_bcd' or backend='auto'.")
+
+
+def _greedy_only(weights, sample_weight):
+    if weights is not None or sample_weight is not None:
+        raise InvalidProblemError(
+            "weights= and sample_weight= need solver='working_set' (the default); "
+            "solver='greedy_bcd' solves the plain problem.")
+
+
+def _solve_greedy(problem, scale, tol, max_iter, tau, backend, callback, x0):
     tau = min(check_int("tau", tau, low=1), problem.dim)
     solver = GapBCD(scale=scale, rule="gsq", update="matrix", partition="variable", tau=tau,
                     tol=tol, max_iter=max_iter, backend=backend)
-    res = run(solver, problem, None, callback=callback)
+    res = run(solver, problem, None if x0 is None else as_float_array("x0", x0, ndim=1),
+              callback=callback)
     return np.asarray(res.x), res

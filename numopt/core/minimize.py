@@ -1,22 +1,29 @@
 """``numopt.minimize`` (problem-object and SciPy call styles) and SciPy interop."""
 
 import inspect
+from collections.abc import Callable
+from typing import Any
 
 from scipy.optimize import OptimizeResult
 
 from ..errors import InvalidProblemError
+from .choose import choose
 from .problem import Problem
-from .registry import build_solver
+from .registry import build_solver, option_names, solver_class
 
-DEFAULT_METHOD = "lazy_newton"
+#: SciPy option names and the numopt option each one sets
+SCIPY_OPTIONS = {"maxiter": "max_iter", "gtol": "tol", "maxfun": "max_fev", "maxfev": "max_fev"}
 
 
-def minimize(fun, x0=None, args=(), *, method=DEFAULT_METHOD, jac=None, hess=None, hessp=None,
-             tol=1e-8, max_iter=1000, backend="auto", callback=None, progress=False, **options):
-    """Minimize a function with a registered numopt method.
+def minimize(fun: Any, x0: Any = None, args: tuple = (), *, method: str | None = None,
+             jac: Any = None, hess: Any = None, hessp: Any = None, bounds: Any = None,
+             constraints: Any = None, tol: float | None = None,
+             callback: Callable[..., Any] | None = None, options: dict[str, Any] | None = None,
+             backend: str = "auto", progress: bool = False, **method_options: Any) -> Any:
+    """Minimize a function with a registered numopt method (chosen for you by default).
 
     Two call styles: ``minimize(problem, x0=None, method=...)`` with a :class:`Problem`, or
-    the SciPy style ``minimize(fun, x0, jac=grad, hess=hess, method=...)``.
+    the SciPy style ``minimize(fun, x0, jac=grad, hess=hess, bounds=..., constraints=...)``.
 
     Parameters
     ----------
@@ -26,26 +33,43 @@ def minimize(fun, x0=None, args=(), *, method=DEFAULT_METHOD, jac=None, hess=Non
         Start point (defaults to ``problem.x0``).
     args : tuple
         Extra arguments passed to ``fun``, ``jac``, ``hess`` and ``hessp`` (SciPy style).
-    method : str, default "lazy_newton"
-        A name from :func:`numopt.methods`.
+    method : str, optional
+        A name from :func:`numopt.methods`. None (default): chosen from the oracles, bounds
+        and constraints the problem declares by the decision table of
+        :mod:`numopt.core.choose` (``docs/guide/choosing.md``); the result's ``chosen_by``
+        names the cell.
     jac : callable or True, optional
         Gradient; ``True`` means ``fun`` returns ``(f, g)``. Finite-difference strings are
         refused: numopt never approximates a derivative silently (use a ``zo_*`` method).
-    hess, hessp : callable, optional
-        Hessian and Hessian-vector product.
-    tol : float, default 1e-8
-        Tolerance on the method's stationarity measure.
-    max_iter : int, default 1000
-        Iteration cap.
+    hess : callable, or {"bfgs", "sr1", "lbfgs", "lsr1", "fd"}, or HessianUpdateStrategy
+        The exact Hessian, or a Hessian model for a second-order method (passed to the
+        method as its ``hess=`` option).
+    hessp : callable, optional
+        Hessian-vector product.
+    bounds : scipy.optimize.Bounds or sequence of (low, high), optional
+        Simple bounds, ``None`` for an infinite side (:func:`numopt.core.bounds.as_bounds`).
+    constraints : constraint or list, optional
+        SciPy ``NonlinearConstraint``/``LinearConstraint``/dicts or numopt constraints
+        (:func:`numopt.core.constraints.as_constraints`). A method that cannot honour the
+        bounds or constraints raises :class:`InvalidProblemError` naming those that can.
+    tol : float, optional
+        Tolerance on the method's stationarity measure (the gradient norm, projected under
+        bounds; method default 1e-8).
+    callback : callable, optional
+        ``callback(intermediate_result)`` after every iteration, the last included; returning
+        True or raising ``StopIteration`` stops the run.
+    options : dict, optional
+        SciPy's options dict: ``maxiter``, ``gtol`` (numopt's ``tol``), ``maxfun``/``maxfev``
+        (numopt's ``max_fev``) and ``disp`` keep their SciPy meaning; any other key is a
+        method option. The same keys are accepted as keywords.
     backend : {"auto", "numpy", "numba", "cupy"}
         Array backend (see :mod:`numopt.backend`).
-    callback : callable, optional
-        ``callback(intermediate_result)``; returning True stops the run.
     progress : bool
         Show a tqdm progress bar.
-    **options
-        Method options (``seed=`` and ``executor=`` for randomized methods); unknown ones
-        raise with the list of valid ones.
+    **method_options
+        ``max_iter``, ``max_fev``, ``max_time``, ``disp`` (print a summary at the end, as
+        SciPy), SciPy's ``maxiter``/``gtol``, and method options (``seed=`` and
+        ``executor=`` for randomized methods); unknown ones raise with the valid ones.
 
     Returns
     -------
@@ -54,7 +78,8 @@ def minimize(fun, x0=None, args=(), *, method=DEFAULT_METHOD, jac=None, hess=Non
     Raises
     ------
     InvalidProblemError
-        Unknown method or option, missing oracle, bad ``x0``.
+        Unknown method or option, an option given twice, missing oracle, bad ``x0``, bounds
+        or constraints the method cannot honour, or no default for the problem.
 
     Examples
     --------
@@ -62,16 +87,91 @@ def minimize(fun, x0=None, args=(), *, method=DEFAULT_METHOD, jac=None, hess=Non
     >>> import numopt as no
     >>> res = no.minimize(lambda x: float(((x - 1) ** 2).sum()), np.zeros(3),
     ...                   jac=lambda x: 2 * (x - 1), hess=lambda x: 2 * np.eye(3),
-    ...                   method="newton")
+    ...                   method="newton", options={"maxiter": 50})
     >>> bool(res.success), np.allclose(res.x, 1.0)
     (True, True)
     """
-    problem = as_problem(fun, args=args, jac=jac, hess=hess, hessp=hessp)
-    solver = build_solver(method, dict(options, tol=tol, max_iter=max_iter, backend=backend))
-    return solver.minimize(problem, x0, callback=callback, progress=progress)
+    options = _merge_options(options, method_options)
+    disp = bool(options.pop("disp", False))
+    if tol is not None:
+        options = _set_once(options, "tol", tol, "tol")
+    model = None
+    if hess is not None and not callable(hess) and _is_hessian_model(hess):
+        model, hess = hess, None
+    problem = as_problem(fun, args=args, jac=jac, hess=hess, hessp=hessp, bounds=bounds,
+                         constraints=constraints, dim=_length(x0))
+    chosen_by = None
+    if method is None:
+        method, chosen_by = choose(problem, hess_model=model is not None)
+    if model is not None:
+        if "hess" not in option_names(solver_class(method)):
+            raise InvalidProblemError(
+                f"hess={model!r} is a Hessian model, but method '{method}' takes no Hessian "
+                "model; name a second-order method (e.g. method='cubic_newton') or pass the "
+                "exact Hessian as a callable."
+            )
+        options = _set_once(options, "hess", model, "hess")
+    solver = build_solver(method, dict(options, backend=backend))
+    res = solver.minimize(problem, x0, callback=callback, progress=progress)
+    if chosen_by is not None:
+        res["chosen_by"] = chosen_by
+    if disp:
+        _display(res)
+    return res
 
 
-def as_problem(fun, *, args=(), jac=None, hess=None, hessp=None):
+def _length(x0):
+    """The number of variables of a 1-D start point (None when unknown or not 1-D)."""
+    shape = getattr(x0, "shape", None)
+    if shape is None and x0 is not None:
+        try:
+            shape = (len(x0),) if all(not hasattr(v, "__len__") for v in x0) else None
+        except TypeError:
+            shape = None
+    return int(shape[0]) if shape is not None and len(shape) == 1 else None
+
+
+def _merge_options(options, keywords):
+    """One dict of numopt option names from SciPy's ``options=`` and the keywords."""
+    if options is None:
+        options = {}
+    if not isinstance(options, dict):
+        raise InvalidProblemError(
+            f"options must be a dict (SciPy's options=), got {type(options).__name__}."
+        )
+    merged = {}
+    for source in (options, keywords):
+        for key, value in source.items():
+            merged = _set_once(merged, SCIPY_OPTIONS.get(key, key), value, key)
+    return merged
+
+
+def _set_once(options, name, value, given_as):
+    if name in options:
+        raise InvalidProblemError(
+            f"option {given_as!r} sets numopt's {name!r}, which was already given; pass it "
+            "once (either in options= or as a keyword)."
+        )
+    return dict(options, **{name: value})
+
+
+def _is_hessian_model(hess):
+    from ..second_order.hessian_models import is_model_spec
+
+    return is_model_spec(hess)
+
+
+def _display(res):
+    """SciPy's ``disp=True`` summary."""
+    print(res.message)
+    print(f"         Current function value: {res.fun:.6f}")
+    print(f"         Iterations: {res.nit}")
+    print(f"         Function evaluations: {res.nfev}")
+    print(f"         Gradient evaluations: {res.njev}")
+
+
+def as_problem(fun, *, args=(), jac=None, hess=None, hessp=None, bounds=None,
+               constraints=None, dim=None):
     """A :class:`Problem` from either call style (see :func:`minimize`).
 
     Parameters
@@ -79,10 +179,15 @@ def as_problem(fun, *, args=(), jac=None, hess=None, hessp=None):
     fun : Problem or callable
         Returned as is when a Problem (then no other argument may be given).
     args : tuple
-        Extra arguments bound to every oracle.
+        Extra arguments bound to every oracle (not to the constraints: SciPy dicts carry
+        their own ``'args'``).
     jac : callable or True, optional
         Gradient, or True when ``fun`` returns ``(f, g)``.
     hess, hessp : callable, optional
+    bounds, constraints : optional
+        See :func:`minimize`.
+    dim : int, optional
+        Number of variables (scalar bounds broadcast to it).
 
     Returns
     -------
@@ -103,11 +208,13 @@ def as_problem(fun, *, args=(), jac=None, hess=None, hessp=None):
     (6.0, array([6., 6.]))
     """
     if isinstance(fun, Problem):
-        given = [n for n, v in (("jac", jac), ("hess", hess), ("hessp", hessp)) if v is not None]
+        given = [n for n, v in (("jac", jac), ("hess", hess), ("hessp", hessp),
+                                ("bounds", bounds), ("constraints", constraints))
+                 if v is not None and not (n == "constraints" and v in ((), []))]
         if given or args:
             raise InvalidProblemError(
                 f"{', '.join(given) or 'args'} given together with a numopt.Problem; put the "
-                "oracles into the Problem instead."
+                "oracles, bounds and constraints into the Problem instead."
             )
         return fun
     if not callable(fun):
@@ -130,7 +237,8 @@ def as_problem(fun, *, args=(), jac=None, hess=None, hessp=None):
         fun, jac = _split_value_and_grad(fun)
     bind = (lambda f: f) if not args else (lambda f: None if f is None else _bind_args(f, args))
     return Problem(bind(fun), grad=bind(jac), hess=bind(hess), hessp=bind(hessp),
-                   name=getattr(fun, "__name__", "problem"))
+                   name=getattr(fun, "__name__", "problem"), bounds=bounds,
+                   constraints=constraints, dim=dim)
 
 
 def _bind_args(f, args):
@@ -161,18 +269,21 @@ def _split_value_and_grad(fun_and_grad):
     return fun, grad
 
 
-def scipy_method(name):
+def scipy_method(name: str) -> Callable[..., Any]:
     """A callable usable as ``scipy.optimize.minimize(..., method=numopt.scipy_method(name))``.
 
-    SciPy's ``options=`` dict is passed to the numopt method (``maxiter`` is accepted as an
-    alias of ``max_iter``). The callback follows SciPy's convention: a callback whose only
-    parameter is named ``intermediate_result`` receives an OptimizeResult, any other receives
-    ``xk``.
+    SciPy's ``options=`` dict is passed to the numopt method with SciPy's meaning of
+    ``maxiter``, ``gtol``, ``maxfun``/``maxfev`` and ``disp`` (see :func:`minimize`);
+    ``bounds`` and ``constraints`` go to the method, which honours them or refuses them
+    naming the methods that can. The callback follows SciPy's convention: a callback whose
+    only parameter is named ``intermediate_result`` receives an OptimizeResult, any other
+    receives ``xk``.
 
     Parameters
     ----------
     name : str
-        A registered numopt method.
+        A registered numopt method (a SciPy name such as ``"bfgs"`` is refused with the
+        numopt method to use instead).
 
     Returns
     -------
@@ -183,7 +294,7 @@ def scipy_method(name):
     Raises
     ------
     InvalidProblemError
-        Unknown method (at once), or bounds/constraints passed through SciPy (at call).
+        Unknown method (at once), or bounds/constraints the method cannot honour (at call).
 
     Examples
     --------
@@ -196,21 +307,12 @@ def scipy_method(name):
     >>> bool(res.success)
     True
     """
-    from .registry import solver_class
-
     solver_class(name)  # fail now, not inside SciPy
 
     def numopt_method(fun, x0, args=(), jac=None, hess=None, hessp=None, bounds=None,
                       constraints=(), callback=None, **options):
-        if bounds is not None or constraints not in ((), None, []):
-            raise InvalidProblemError(
-                f"numopt method '{name}' handles neither bounds nor constraints through "
-                "scipy.optimize.minimize; use numopt.minimize with numopt.Equality instead."
-            )
-        if "maxiter" in options:
-            options["max_iter"] = options.pop("maxiter")
-        options.pop("disp", None)
         return minimize(fun, x0, args, method=name, jac=jac, hess=hess, hessp=hessp,
+                        bounds=bounds, constraints=constraints or None,
                         callback=_scipy_callback(callback), **options)
 
     numopt_method.__name__ = f"numopt_{name}"

@@ -1,10 +1,16 @@
 """Problems: data plus counted oracles."""
 
-from ..backend import namespace_of
+from typing import Any
+
+from ..backend import is_device_array, namespace_of
 from ..errors import InvalidProblemError
-from .validate import as_float_array, check_callable
+from .bounds import as_bounds, gives_dimension
+from .budget import note_nonfinite
+from .constraints import as_constraints, from_equality, kinds
+from .validate import as_float_array, as_real_scalar, check_callable, check_not_complex
 
 ORACLES = ("fun", "grad", "hess", "hessp")
+_INF = float("inf")
 
 
 class _LastPoint:
@@ -52,11 +58,24 @@ class Problem:
         Label for reports and plots.
     dim : int, optional
         Dimension when no ``x0`` is given.
+    bounds : scipy.optimize.Bounds or sequence of (low, high), optional
+        Simple bounds (``None`` in a pair for an infinite side); see
+        :func:`numopt.core.bounds.as_bounds`.
+    constraints : constraint or list of constraints, optional
+        ``lb <= c(x) <= ub`` as SciPy ``NonlinearConstraint``/``LinearConstraint``, SciPy
+        dicts or :class:`numopt.core.constraints.Constraint`; see
+        :func:`numopt.core.constraints.as_constraints`.
 
     Attributes
     ----------
     dim : int or None
     x0 : ndarray or None
+    bounds : Box or None
+        The bounds (:class:`numopt.core.bounds.Box`), None when nothing is bounded.
+    constraints : tuple of Constraint
+        ``eq`` (as an equality) followed by ``constraints=``; empty when unconstrained.
+    declares : frozenset
+        What a method must honour: a subset of ``{"bounds", "equality", "inequality"}``.
     counts : dict
         ``{"fun": .., "grad": .., "hess": .., "hessp": ..}`` oracle call counts.
 
@@ -75,8 +94,9 @@ class Problem:
     (3, 3.0, 1)
     """
 
-    def __init__(self, fun, grad=None, hess=None, hessp=None, x0=None, eq=None, name=None,
-                 dim=None):
+    def __init__(self, fun: Any, grad: Any = None, hess: Any = None, hessp: Any = None,
+                 x0: Any = None, eq: Any = None, name: str | None = None, dim: int | None = None,
+                 bounds: Any = None, constraints: Any = None) -> None:
         check_callable("fun", fun, allow_none=False)
         self._oracles = {
             "fun": fun,
@@ -93,10 +113,34 @@ class Problem:
         if dim is not None and self.x0 is not None and int(dim) != self.x0.shape[0]:
             raise InvalidProblemError(f"dim={dim} disagrees with x0 of length {self.x0.shape[0]}.")
         self.dim = int(dim) if dim is not None else (None if self.x0 is None else self.x0.shape[0])
+        self.bounds = as_bounds(bounds, self.dim)
+        if self.dim is None and self.bounds is not None and gives_dimension(bounds):
+            self.dim = self.bounds.n  # pairs and arrays give the dimension; scalars do not
+        self._constraints = as_constraints(constraints, self.dim)
         self.name = name or getattr(fun, "__name__", "problem")
         self.counts = dict.fromkeys(ORACLES, 0)
         self._last_fun = _LastPoint()
         self._last_grad = _LastPoint()
+
+    @property
+    def constraints(self):
+        """``eq`` (as a :class:`~numopt.core.constraints.Constraint`) and ``constraints=``."""
+        eq = getattr(self, "eq", None)
+        extra = getattr(self, "_constraints", ())
+        if eq is None:
+            return extra
+        cached = getattr(self, "_eq_constraint", None)
+        if cached is None or cached[0] is not eq:
+            cached = self._eq_constraint = (eq, from_equality(eq))
+        return (cached[1], *extra)
+
+    @property
+    def declares(self):
+        """``{"bounds", "equality", "inequality"}`` restricted to what this problem has."""
+        found = set(kinds(self.constraints))
+        if getattr(self, "bounds", None) is not None:
+            found.add("bounds")
+        return frozenset(found)
 
     def has(self, oracle):
         """True when the oracle (``"fun"``, ``"grad"``, ``"hess"``, ``"hessp"``) was given."""
@@ -125,12 +169,14 @@ class Problem:
         self.counts["fun"] += 1
         value = self._oracles["fun"](x)
         try:
-            value = float(value)
+            value = as_real_scalar(value)
         except (TypeError, ValueError) as err:
             raise InvalidProblemError(
                 f"fun must return a real scalar, got {type(value).__name__}"
                 f"{getattr(value, 'shape', '')}; return float(...) of the objective."
             ) from err
+        if value != value or value in (_INF, -_INF):
+            note_nonfinite(self.counts, "fun")  # the loop names NaN/inf in its message
         self._last_fun.store(x, value)
         return value
 
@@ -149,15 +195,7 @@ class Problem:
         """Hessian ``∇²f(x)``, shape ``(n, n)`` (counted)."""
         self._need("hess")
         self.counts["hess"] += 1
-        H = self._oracles["hess"](x)
-        if not hasattr(H, "shape"):
-            H = namespace_of(x).asarray(H, dtype=x.dtype)
-        n = x.shape[0]
-        if tuple(H.shape) != (n, n):
-            raise InvalidProblemError(
-                f"hess returned shape {tuple(H.shape)}, expected ({n}, {n}) for x of length {n}."
-            )
-        return H
+        return _square_out("hess", self._oracles["hess"](x), x)
 
     def hessp(self, x, v):
         """Hessian-vector product ``∇²f(x) v``, shape ``(n,)`` (counted)."""
@@ -178,6 +216,8 @@ class Problem:
         self._last_grad = _LastPoint()
         if self.eq is not None:
             self.eq.reset_counts()
+        for con in getattr(self, "_constraints", ()):
+            con.reset_counts()
 
     def _need(self, oracle):
         if not self.has(oracle):
@@ -188,8 +228,19 @@ class Problem:
     @staticmethod
     def _vector_out(oracle, value, x):
         xp = namespace_of(x)
+        check_not_complex(f"the vector {oracle} returned", value)
         if not hasattr(value, "shape"):
-            value = xp.asarray(value, dtype=x.dtype)
+            try:
+                value = xp.asarray(value, dtype=x.dtype)
+            except (TypeError, ValueError) as err:
+                raise InvalidProblemError(
+                    f"{oracle} must return a real vector of shape {tuple(x.shape)}, got "
+                    f"{type(value).__name__}."
+                ) from err
+        elif getattr(getattr(value, "dtype", None), "kind", "f") not in "biuf":
+            raise InvalidProblemError(
+                f"{oracle} returned an array of dtype {value.dtype}; return real numbers."
+            )
         if tuple(value.shape) != tuple(x.shape):
             raise InvalidProblemError(
                 f"{oracle} returned shape {tuple(value.shape)}, expected {tuple(x.shape)} "
@@ -257,9 +308,12 @@ class Equality:
         J = self._jac(x)
         if not hasattr(J, "shape"):
             J = namespace_of(x).asarray(J, dtype=x.dtype)
-        if len(J.shape) != 2 or J.shape[1] != x.shape[0]:
+        m = "m" if self.dim_out is None else self.dim_out
+        if len(J.shape) != 2 or J.shape[1] != x.shape[0] or J.shape[0] != (
+                J.shape[0] if self.dim_out is None else self.dim_out):
             raise InvalidProblemError(
-                f"Equality jac must return shape (m, {x.shape[0]}), got {tuple(J.shape)}."
+                f"Equality jac must return shape ({m}, {x.shape[0]}) (one row per constraint, "
+                f"one column per variable), got {tuple(J.shape)}."
             )
         return J
 
@@ -268,16 +322,35 @@ class Equality:
         if self._hess is None:
             raise InvalidProblemError("these constraints have no hess; pass hess= to Equality.")
         self.counts["hess"] += 1
-        return self._hess(x, lam)
+        return _square_out("Equality hess (sum_i lam_i * hess c_i(x))", self._hess(x, lam), x)
 
     def reset_counts(self):
         """Zero the constraint oracle counters."""
         self.counts = {"fun": 0, "jac": 0, "hess": 0}
 
 
+def _square_out(oracle, H, x):
+    """Check that an oracle returned a real ``(n, n)`` matrix (dense or sparse) for ``x``."""
+    check_not_complex(f"the matrix {oracle} returned", H)
+    if not hasattr(H, "shape"):
+        try:
+            H = namespace_of(x).asarray(H, dtype=x.dtype)
+        except (TypeError, ValueError) as err:
+            raise InvalidProblemError(
+                f"{oracle} must return an (n, n) matrix, got {type(H).__name__}."
+            ) from err
+    n = x.shape[0]
+    if tuple(H.shape) != (n, n):
+        raise InvalidProblemError(
+            f"{oracle} must return shape ({n}, {n}) for x of length {n}, got "
+            f"{tuple(H.shape)}."
+        )
+    return H
+
+
 def as_start_point(x0):
     """Validate a start point: a finite 1-D float vector, kept in its own array library."""
-    if hasattr(x0, "__array_namespace__") and type(x0).__module__.split(".")[0] != "numpy":
+    if is_device_array(x0):
         xp = namespace_of(x0)
         if x0.ndim != 1:
             raise InvalidProblemError(
@@ -286,6 +359,11 @@ def as_start_point(x0):
         x0 = xp.asarray(x0, dtype=xp.float64)
         if not bool(xp.all(xp.isfinite(x0))):
             raise InvalidProblemError("x0 contains NaN or inf entries; start from a finite point.")
-        return x0
-    return as_float_array("x0", x0, ndim=1)
+    else:
+        x0 = as_float_array("x0", x0, ndim=1)
+    if x0.shape[0] == 0:
+        raise InvalidProblemError(
+            "x0 is empty (0 variables); pass a start point with one entry per variable."
+        )
+    return x0
 

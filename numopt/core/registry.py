@@ -1,14 +1,16 @@
 """The method registry: every solver registers under its API name."""
 
+import functools
 import inspect
 from collections import namedtuple
+from typing import Any
 
 from ..errors import InvalidProblemError
 from .validate import closest
 
 MethodInfo = namedtuple("MethodInfo", ["name", "summary", "requires", "randomized"])
 
-_REGISTRY = {}
+_REGISTRY: dict[str, Any] = {}  # name -> Solver subclass
 
 
 def register(cls):
@@ -70,14 +72,49 @@ def solver_class(name):
     """
     if not isinstance(name, str) or name.lower() not in _REGISTRY:
         raise InvalidProblemError(
-            f"unknown method {name!r}{closest(str(name).lower(), _REGISTRY)} "
+            f"unknown method {name!r}{_suggest(str(name).lower())} "
             f"Registered methods: {', '.join(sorted(_REGISTRY))} (see numopt.methods())."
         )
     return _REGISTRY[name.lower()]
 
 
+#: SciPy method names and the numopt methods that do the same job, best first
+SCIPY_EQUIVALENTS = {
+    "bfgs": ("bfgs", "lbfgs"),
+    "l-bfgs-b": ("lbfgs",),
+    "cg": ("lbfgs",),
+    "tnc": ("lbfgs",),
+    "newton-cg": ("newton", "cubic_newton"),
+    "trust-ncg": ("cubic_newton", "newton"),
+    "trust-krylov": ("cubic_newton", "newton"),
+    "trust-exact": ("cubic_newton", "newton"),
+    "dogleg": ("cubic_newton", "newton"),
+    "nelder-mead": ("zo_gd",),
+    "powell": ("zo_gd",),
+    "cobyla": ("interior_point",),
+    "cobyqa": ("interior_point",),
+    "slsqp": ("interior_point", "alm_sketch"),
+    "trust-constr": ("interior_point", "alm_sketch"),
+}
+
+
+def _suggest(name):
+    """``"; did you mean ..."`` from SciPy's names, else from the closest registered name."""
+    equivalents = [m for m in SCIPY_EQUIVALENTS.get(name, ()) if m in _REGISTRY]
+    if equivalents:
+        return (f"; SciPy's {name!r} corresponds to numopt's "
+                f"{' or '.join(map(repr, equivalents))}.")
+    return closest(name, _REGISTRY)
+
+
 def option_names(cls):
     """Keyword options the solver's constructor accepts (its own and the base class's)."""
+    return list(_option_names(cls))
+
+
+@functools.cache
+def _option_names(cls):
+    # inspect.signature costs ~0.2 ms per class: once per class, not once per minimize call
     names = []
     for klass in cls.__mro__:
         init = klass.__dict__.get("__init__")
@@ -87,7 +124,7 @@ def option_names(cls):
             if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name != "self":
                 if p.name not in names:
                     names.append(p.name)
-    return names
+    return tuple(names)
 
 
 def build_solver(name, options):
@@ -104,7 +141,22 @@ def build_solver(name, options):
     return cls(**options)
 
 
-def methods():
+def methods_handling(features):
+    """Names of the registered methods whose ``handles`` covers ``features`` (a subset of
+    ``{"bounds", "equality", "inequality"}``), sorted.
+
+    Examples
+    --------
+    >>> from numopt.core.registry import methods_handling
+    >>> "alm_sketch" in methods_handling({"equality"})
+    True
+    """
+    features = frozenset(features)
+    return [name for name in sorted(_REGISTRY)
+            if features <= frozenset(getattr(_REGISTRY[name], "handles", ()))]
+
+
+def methods() -> list[MethodInfo]:
     """Registered methods with one-line summaries.
 
     Returns

@@ -35,12 +35,29 @@ class Result(OptimizeResult):
     ...                   jac=lambda x: 2 * x, method="gd")
     >>> bool(res.success), res.status, res.nit > 0
     (True, 0, True)
+
+    ``print(res)`` is compact: the history shows as its columns and length.
+
+    >>> print(res)  # doctest: +ELLIPSIS
+            x: [...]
+    ...
+      history: {iter, time, fun, grad_norm, ...} (... rows)
     """
 
     @property
     def status_enum(self):
         """``status`` as a :class:`numopt.Status` member."""
         return Status(self["status"])
+
+    def __repr__(self):
+        """Compact: scalars in full, long vectors and matrices summarized, ``history`` as its
+        column names and length (the arrays stay in ``res.history``)."""
+        if not self:
+            return f"{type(self).__name__}()"
+        width = max(len(str(k)) for k in self)
+        return "\n".join(f"{str(k):>{width}}: {_brief(v, width + 2)}" for k, v in self.items())
+
+    __str__ = __repr__
 
 
 class History:
@@ -73,6 +90,23 @@ class History:
         return {
             k: np.asarray([_scalar(row.get(k, np.nan)) for row in self._rows]) for k in keys
         }
+
+
+def _brief(value, indent):
+    """One short line (or a few, for small arrays) describing a result field."""
+    if isinstance(value, dict) and value and all(
+            hasattr(v, "shape") for v in value.values()):
+        rows = len(next(iter(value.values())))
+        return f"{{{', '.join(map(str, value))}}} ({rows} rows)"
+    shape = getattr(value, "shape", None)
+    if shape is not None and not isinstance(value, np.ndarray) and len(shape) > 0:
+        return f"<{type(value).__name__} of shape {tuple(shape)}>"
+    if isinstance(value, np.ndarray) and value.ndim > 1:
+        return f"<array of shape {value.shape}, {value.dtype}>"
+    if isinstance(value, np.ndarray):
+        text = np.array2string(value, threshold=8, edgeitems=3, precision=6)
+        return text.replace("\n", "\n" + " " * indent)
+    return repr(value)
 
 
 def _scalar(value):

@@ -14,6 +14,9 @@ from .result import Result
 from .status import Status
 from .validate import check_int, check_positive
 
+_FEATURE_WORDS = {"bounds": "bounds", "equality": "equality constraints",
+                  "inequality": "inequality constraints"}
+
 
 class State(SimpleNamespace):
     """An iteration's state: a bag of named values (``x``, ``fun``, ``grad``, ``grad_norm``,
@@ -77,11 +80,14 @@ class Solver(abc.ABC):
     """
 
     #: registry name (``numopt.minimize(..., method=name)``)
-    name = None
+    name: str | None = None
     #: oracles the method needs; checked before the first step
-    requires = ("fun", "grad")
+    requires: tuple[str, ...] = ("fun", "grad")
     #: backends implemented; ``"cupy"`` means the backend-generic array-API path
-    backends = ("numpy", "cupy")
+    backends: tuple[str, ...] = ("numpy", "cupy")
+    #: what the method honours among ``{"bounds", "equality", "inequality"}``; a problem
+    #: declaring anything else is refused by :meth:`start` (never silently ignored)
+    handles: frozenset[str] = frozenset()
 
     def __init__(self, *, tol=1e-8, max_iter=1000, max_time=None, max_fev=None, backend="auto"):
         self.tol = check_positive("tol", tol)
@@ -166,6 +172,7 @@ class Solver(abc.ABC):
                 "build one with numopt.Problem(fun, grad=...)."
             )
         problem.require(self.requires, self.name)
+        self.check_handles(problem)
         if x0 is None:
             x0 = problem.x0
         if x0 is None:
@@ -191,6 +198,24 @@ class Solver(abc.ABC):
                 "on the GPU, or use backend='auto'."
             )
         return to_device(x0, backend, dtype=backend.xp.float64), backend
+
+    def check_handles(self, problem):
+        """Raise :class:`InvalidProblemError` when ``problem`` declares bounds, equality or
+        inequality constraints this method does not honour, naming the methods that do."""
+        missing = sorted(set(getattr(problem, "declares", ())) - set(self.handles))
+        if not missing:
+            return
+        from .registry import methods_handling
+
+        needed = frozenset(getattr(problem, "declares", ()))
+        able = methods_handling(needed)
+        hint = (f"Use one of: {', '.join(able)}" if able else
+                "No registered method handles all of them together")
+        what = " or ".join(_FEATURE_WORDS[m] for m in missing)
+        raise InvalidProblemError(
+            f"method '{self.name}' does not handle {what}, which problem '{problem.name}' "
+            f"declares; it would ignore them. {hint} (or drop them from the problem)."
+        )
 
     def minimize(self, problem, x0=None, *, callback=None, progress=False):
         """Run the shared loop from ``x0`` and return a :class:`Result`.

@@ -30,6 +30,7 @@ class Status(IntEnum):
     INFEASIBLE = 8
     SINGULAR = 9
     DIVERGED = 10
+    SADDLE = 11
 
     def __bool__(self):
         return True
@@ -69,4 +70,9 @@ _MESSAGES = {
     Status.INFEASIBLE: "The constraints appear inconsistent (no feasible point found).",
     Status.SINGULAR: "A singular matrix was met where a nonsingular one is required.",
     Status.DIVERGED: "The iteration diverged; reduce the step or change the parameters.",
+    Status.SADDLE: (
+        "saddle point: the Hessian has a negative eigenvalue; the gradient vanishes but this "
+        "is not a minimizer. Restart from a perturbed point or use a method that follows "
+        "negative curvature (cubic_newton, trust-region)."
+    ),
 }

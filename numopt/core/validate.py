@@ -89,6 +89,7 @@ def as_float_array(name, value, *, ndim=None, shape=None, finite=True):
     numpy.ndarray
         A float64 array (a copy when conversion was needed).
     """
+    check_not_complex(name, value)
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as err:
@@ -110,16 +111,82 @@ def as_float_array(name, value, *, ndim=None, shape=None, finite=True):
     return arr
 
 
+def as_real_scalar(value):
+    """``value`` as a Python float, refusing what ``float()`` would accept silently but is
+    not a real number: strings (``"1.0"``), complex values (NumPy drops the imaginary part
+    with only a warning) and booleans.
+
+    Raises
+    ------
+    TypeError or ValueError
+        The caller turns it into an :class:`InvalidProblemError` naming the oracle.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numopt.core.validate import as_real_scalar
+    >>> as_real_scalar(np.float32(0.5)), as_real_scalar(np.array([2.0]))
+    (0.5, 2.0)
+    >>> as_real_scalar("1.0")
+    Traceback (most recent call last):
+    ...
+    TypeError: a str is not a real number
+    """
+    if isinstance(value, (str, bytes, bool, np.bool_)) or np.iscomplexobj(value):
+        raise TypeError(f"a {type(value).__name__} is not a real number")
+    if isinstance(value, np.ndarray):
+        if value.size != 1:
+            raise ValueError(f"an array of shape {value.shape} is not a scalar")
+        value = value.reshape(())[()]
+    return float(value)
+
+
+def check_not_complex(name, value):
+    """Raise for complex input instead of letting NumPy drop the imaginary part (which
+    would solve another problem with only a ``ComplexWarning``).
+
+    Parameters
+    ----------
+    name : str
+        Argument name used in the message.
+    value : array_like or scipy.sparse matrix
+        The input.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numopt.core.validate import check_not_complex
+    >>> try:
+    ...     check_not_complex("A", np.eye(2) * 1j)
+    ... except ValueError as err:
+    ...     print(str(err)[:32])
+    A is complex (dtype complex128);
+    """
+    dtype = getattr(value, "dtype", None)
+    if dtype is None:
+        try:
+            dtype = np.asarray(value).dtype
+        except (TypeError, ValueError):
+            return value  # ragged or not numeric: the conversion that follows says so
+    try:
+        kind = np.dtype(dtype).kind
+    except TypeError:
+        return value  # a foreign dtype object (torch, ...): converted and checked later
+    if kind == "c":
+        raise InvalidProblemError(
+            f"{name} is complex (dtype {dtype}); numopt solves real problems and will not "
+            "drop the imaginary part. Split it into real and imaginary parts (a Hermitian "
+            "system A x = b is the real system [[Re A, -Im A], [Im A, Re A]] [Re x; Im x] = "
+            "[Re b; Im b])."
+        )
+    return value
+
+
 def check_all_finite(name, arr):
     """Raise if a dense or ``scipy.sparse`` array holds NaN or inf."""
-    data = arr.data if hasattr(arr, "tocsr") else arr
-    xp_all = np.all(np.isfinite(np.asarray(data))) if isinstance(data, np.ndarray) else None
-    if xp_all is None:
-        from ..backend import namespace_of
+    from .linalg import all_finite
 
-        xp = namespace_of(data)
-        xp_all = bool(xp.all(xp.isfinite(data)))
-    if not xp_all:
+    if not all_finite(arr):
         raise InvalidProblemError(
             f"{name} contains NaN or inf entries; clean the data before building the problem."
         )

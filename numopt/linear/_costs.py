@@ -30,8 +30,8 @@ def grid_costs(system, x0, omegas, *, solver="sor", symmetric=False, tol=1e-8,
     for k, omega in enumerate(omegas):
         if compiled:
             x = np.zeros(system.n) if x0 is None else np.array(x0, dtype=float)
-            nit, _, code = sor_iterations(*arrays, x, float(omega), symmetric, tol, max_iter,
-                                          DIVERGENCE_FACTOR)
+            nit, _, code = sor_iterations(*arrays, x, float(omega), symmetric, tol, 0.0,
+                                          max_iter, DIVERGENCE_FACTOR)
             converged = code == CONVERGED
         else:
             res = run(make_solver(solver, omega, symmetric, tol, max_iter, "auto"), system, x0)

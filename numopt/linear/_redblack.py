@@ -114,7 +114,14 @@ def red_black_system(system):
     perm = np.concatenate([np.flatnonzero(colour == 0), np.flatnonzero(colour == 1)])
     nr = int(np.count_nonzero(colour == 0))
     red, black = xp.asarray(perm[:nr]), xp.asarray(perm[nr:])
-    if hasattr(matrix, "tocsr"):
+    if hasattr(matrix, "tocsr") and not sp.issparse(matrix):
+        # cupyx CSR: slice the host copy (already made for the colouring) and move each
+        # block to the device once, as CSR; no dense blocks, no device fancy indexing
+        host = sp.csr_matrix(host)
+        device_csr = type(matrix.tocsr())
+        red_black = device_csr(host[perm[:nr]][:, perm[nr:]])
+        black_red = device_csr(host[perm[nr:]][:, perm[:nr]])
+    elif hasattr(matrix, "tocsr"):
         matrix = matrix.tocsr()
         red_black, black_red = matrix[red][:, black], matrix[black][:, red]
     else:

@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..backend import resolve_backend, to_numpy
-from ..core.validate import as_float_array, check_all_finite, check_real
+from ..core.validate import as_float_array, check_all_finite, check_not_complex, check_real
 from ..errors import InvalidProblemError
 from ._kernels import csr_arrays
 
@@ -79,6 +79,9 @@ def as_system(A, b, x0, *, backend, method, supported, symmetric=False):
         (``symmetric=True``) an unsymmetric ``A``.
     """
     A, shape = _shape(A)
+    for name, value in (("A", A), ("b", b), ("x0", x0)):
+        if value is not None:
+            check_not_complex(name, value)
     if len(shape) != 2 or shape[0] != shape[1]:
         raise InvalidProblemError(
             f"A must be a square matrix, got shape {shape}; {method} solves square systems "

@@ -22,7 +22,13 @@ from ..core.loop import run
 from ..core.result import Result
 from ..core.solver import Solver, State
 from ..core.status import Status
-from ..core.validate import as_float_array, check_all_finite, check_choice, check_int
+from ..core.validate import (
+    as_float_array,
+    check_all_finite,
+    check_choice,
+    check_int,
+    check_not_complex,
+)
 from ..errors import InvalidProblemError
 from . import _sketch_kernels as kernels
 
@@ -35,10 +41,14 @@ MIN_ROW_STEPS = 1024  # row steps between exact checks on small systems (amortiz
 DENSE_SKETCH_STEPS = 1024  # dense-sketch steps per kernel call (they also stop early)
 
 
-class LinearSystem:
-    """``A x = b`` prepared once for the sketching kernels (CSR arrays, row norms, ``||b||``)."""
+class SketchSystem:
+    """A (possibly rectangular) ``A x = b`` prepared once for the sketching kernels (CSR
+    arrays, row norms, ``||b||``). Not to be confused with the square, positive-diagonal
+    :class:`numopt.linear._system.LinearSystem` of SOR / SSOR-CG."""
 
     def __init__(self, A, b):
+        check_not_complex("A", A)
+        check_not_complex("b", b)
         if sp.issparse(A):
             check_all_finite("A", A)
         else:
@@ -221,7 +231,7 @@ def sketch_solve(A, b, sketch="kaczmarz", *, x0=None, tol=1e-8, max_iter=100_000
     >>> bool(res.converged), np.allclose(res.x, [1.0, -2.0])
     (True, True)
     """
-    system = LinearSystem(A, b)
+    system = SketchSystem(A, b)
     solver = SketchSolver(sketch, sampling=sampling, block_size=block_size,
                           check_every=check_every, seed=seed, tol=tol, max_iter=max_iter,
                           backend=backend)

@@ -7,7 +7,7 @@ from scipy.sparse.linalg import spsolve_triangular
 from ..core.loop import run
 from ..core.solver import State
 from ..core.status import Status
-from ._base import LinearSolver
+from ._base import LinearSolver, resolve_alias
 from ._kernels import csr_matvec, ssor_apply
 from ._system import as_system, check_omega
 
@@ -20,15 +20,19 @@ class SSORCG(LinearSolver):
     in the factor order of the authors' ``ssor_pcg.m`` (Khodak et al. 2024); ``L`` is the
     strict lower triangle. One CG iteration per step: ``q = A p``, ``alpha = r^T z / p^T q``,
     ``x += alpha p``, ``r -= alpha q``, ``z = M^{-1} r``, ``p = z + beta p``. Stops when
-    ``||r_k|| < tol ||b||`` (MATLAB ``pcg``'s relative residual), so a warm start ``x0``
-    close to the solution needs fewer iterations.
+    ``||r_k|| <= max(tol ||b||, atol)`` (MATLAB ``pcg``'s relative residual, SciPy's
+    ``rtol``/``atol``), so a warm start ``x0`` close to the solution needs fewer iterations.
 
     Parameters
     ----------
     omega : float, default 1.0
         SSOR relaxation factor in (0, 2) (``omega = 1``: symmetric Gauss–Seidel).
-    tol, max_iter, max_time, backend
-        As in :class:`numopt.Solver` (``tol=1e-8``, ``max_iter=10_000``); backends
+    tol : float, default 1e-8
+        Relative tolerance (SciPy's ``rtol``), >= 0.
+    atol : float, default 0.0
+        Absolute tolerance on ``||r_k||``.
+    max_iter, max_time, backend
+        As in :class:`numopt.Solver` (``max_iter=10_000``); backends
         ``"numba"`` (compiled triangular solves) and ``"numpy"`` (SciPy's).
 
     References
@@ -50,9 +54,10 @@ class SSORCG(LinearSolver):
     name = "ssor_cg"
     backends = ("numpy", "numba")
 
-    def __init__(self, *, omega=1.0, tol=1e-8, max_iter=10_000, max_time=None,
+    def __init__(self, *, omega=1.0, tol=1e-8, atol=0.0, max_iter=10_000, max_time=None,
                  backend="auto"):
-        super().__init__(tol=tol, max_iter=max_iter, max_time=max_time, backend=backend)
+        super().__init__(tol=tol, atol=atol, max_iter=max_iter, max_time=max_time,
+                         backend=backend)
         self.omega = check_omega(omega)
 
     def preconditioner(self, system):
@@ -120,7 +125,7 @@ class SSORCG(LinearSolver):
 
 
 def ssor_cg(A, b, omega=1.0, x0=None, tol=1e-8, max_iter=10_000, backend="auto", *,
-            max_time=None, callback=None, progress=False):
+            atol=0.0, rtol=None, maxiter=None, max_time=None, callback=None, progress=False):
     """Solve symmetric positive definite ``A x = b`` by SSOR-preconditioned CG.
 
     See :class:`SSORCG` for the preconditioner and the stopping test.
@@ -135,16 +140,17 @@ def ssor_cg(A, b, omega=1.0, x0=None, tol=1e-8, max_iter=10_000, backend="auto",
     x0 : array_like, shape (n,), optional
         Warm start (e.g. the previous time step's solution); zeros by default.
     tol : float, default 1e-8
-        ``||b - A x_k|| < tol ||b||``.
+        Stop when ``||b - A x_k|| <= max(tol ||b||, atol)``.
     max_iter : int, default 10_000
     backend : {"auto", "numpy", "numba"}
-    max_time, callback, progress
-        As for :func:`numopt.linear.sor`.
+    atol, rtol, maxiter, max_time, callback, progress
+        As for :func:`numopt.linear.sor` (``rtol``, ``maxiter``: SciPy's names).
 
     Returns
     -------
     Result
-        ``x``, ``nit``, ``residual_norm`` (recursively updated residual), ``relative_residual``,
+        ``x``, ``nit``, ``residual_norm`` (recursively updated residual; = ``grad_norm``),
+        ``relative_residual``, ``nfev`` (products with ``A``), ``njev = nhev = 0``,
         ``converged``/``success``, ``status``, ``message``, ``omega``, ``history``.
 
     Raises
@@ -162,8 +168,9 @@ def ssor_cg(A, b, omega=1.0, x0=None, tol=1e-8, max_iter=10_000, backend="auto",
     >>> warm.nit
     0
     """
-    solver = SSORCG(omega=omega, tol=tol, max_iter=max_iter, max_time=max_time,
-                    backend=backend)
+    solver = SSORCG(omega=omega, tol=resolve_alias("tol", tol, 1e-8, "rtol", rtol), atol=atol,
+                    max_iter=resolve_alias("max_iter", max_iter, 10_000, "maxiter", maxiter),
+                    max_time=max_time, backend=backend)
     system, x0 = as_system(A, b, x0, backend=backend, method="ssor_cg",
                            supported=SSORCG.backends, symmetric=True)
     return run(solver, system, x0, callback=callback, progress=progress)

@@ -1,4 +1,8 @@
-"""Convergence curves of one or several numopt results."""
+"""Convergence curves of one or several numopt results, of every family."""
+
+from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
@@ -10,14 +14,50 @@ X_AXES = {"iter": "iteration", "time": "time [s]", "nfev": "objective evaluation
           "oracle_calls": "oracle calls (f, ∇f, ∇²f)"}
 
 
-def _as_list(results, labels):
+#: default vertical axis: the first of these columns a history has (each family's stopping
+#: measure: Lasso/L1 duality gap, transport marginal error, SOR relative residual, gradient
+#: norm for minimization)
+MEASURES = ("duality_gap", "marginal_error", "relative_residual", "residual_norm", "grad_norm")
+
+
+def default_measure(history: dict) -> str:
+    """The column ``convergence`` draws when ``y`` is not given.
+
+    Examples
+    --------
+    >>> default_measure({"iter": [0], "marginal_error": [1.0]})
+    'marginal_error'
+    """
+    for key in MEASURES:
+        if key in history:
+            return key
+    raise InvalidProblemError(
+        f"no stopping measure among the history columns ({', '.join(sorted(history))}); "
+        "pass y= with the column to draw."
+    )
+
+
+def _as_list(results: Any, labels: list[str] | None) -> tuple[list, list[str]]:
     if isinstance(results, dict) and "history" not in results:
         labels = list(results) if labels is None else labels
         results = list(results.values())
     elif isinstance(results, dict):
         results = [results]
     else:
-        results = list(results)
+        try:
+            results = list(results)
+        except TypeError:
+            results = [results]
+    bad = [i for i, r in enumerate(results)
+           if not isinstance(r, dict) or not isinstance(r.get("history"), dict)]
+    if bad:
+        raise InvalidProblemError(
+            f"results must be numopt Results (or a list / dict of them), each with a history; "
+            f"entry {bad[0]} is {type(results[bad[0]]).__name__}. Pass what numopt.minimize "
+            "(or sinkhorn, sor, ...) returned."
+        )
+    if not results:
+        raise InvalidProblemError("results is empty; pass at least one numopt Result.")
     if labels is None:
         labels = [r.get("method") or f"run {i}" for i, r in enumerate(results)]
     if len(labels) != len(results):
@@ -27,7 +67,7 @@ def _as_list(results, labels):
     return results, list(labels)
 
 
-def _column(history, key, f_star):
+def _column(history: dict, key: str, f_star: float | None) -> np.ndarray:
     if key == "fun_gap":
         if f_star is None:
             raise InvalidProblemError(
@@ -36,8 +76,8 @@ def _column(history, key, f_star):
             )
         return np.asarray(history["fun"], dtype=float) - f_star
     if key == "oracle_calls" and "nfev" in history:
-        return sum(np.asarray(history[k], dtype=float) for k in ("nfev", "njev", "nhev")
-                   if k in history)
+        return np.sum([np.asarray(history[k], dtype=float) for k in ("nfev", "njev", "nhev")
+                       if k in history], axis=0)
     if key not in history:
         raise InvalidProblemError(
             f"history has no column {key!r}; available: {', '.join(sorted(history))}"
@@ -46,17 +86,21 @@ def _column(history, key, f_star):
     return np.asarray(history[key], dtype=float)
 
 
-def convergence(results, y="grad_norm", x="iter", ax=None, labels=None, logy=True,
-                f_star=None, logx=False):
+def convergence(results: Any, y: str | None = None, x: str = "iter", ax: Any = None,
+                labels: list[str] | None = None, logy: bool = True,
+                f_star: float | None = None, logx: bool = False) -> Any:
     r"""Plot a history column of one or several results against iterations, time or calls.
 
     Parameters
     ----------
     results : Result, list of Result, or dict of label -> Result
         Runs to draw, one line each.
-    y : str, default "grad_norm"
-        Any history column (``grad_norm``, ``fun``, ``marginal_error``, ...), or
-        ``"fun_gap"``: :math:`f(x_k) - f^*` (needs ``f_star``).
+    y : str, optional
+        Any history column (``grad_norm``, ``fun``, ``marginal_error``, ``residual_norm``,
+        ...), or ``"fun_gap"``: :math:`f(x_k) - f^*` (needs ``f_star``). Default: each
+        result's stopping measure (:data:`MEASURES`: the duality gap of the L1 solvers, the
+        marginal error of transport, the relative residual of SOR, else the gradient norm),
+        so results of every family plot without arguments.
     x : {"iter", "time", "nfev", "oracle_calls"}, default "iter"
         Horizontal axis: iterations, seconds, objective evaluations, or all oracle calls
         (:math:`f`, :math:`\nabla f`, :math:`\nabla^2 f`).
@@ -81,7 +125,7 @@ def convergence(results, y="grad_norm", x="iter", ax=None, labels=None, logy=Tru
         Unknown ``x``, a ``y`` column missing from a history, ``fun_gap`` without
         ``f_star``, or labels of the wrong length.
     MissingDependencyError
-        matplotlib is not installed (``pip install "numopt[plot]"``).
+        matplotlib is not installed (``pip install matplotlib``: the ``plot`` extra).
 
     Examples
     --------
@@ -93,16 +137,27 @@ def convergence(results, y="grad_norm", x="iter", ax=None, labels=None, logy=Tru
     >>> ax = no.plot.convergence(runs, y="fun_gap", f_star=p.f_star, x="oracle_calls")
     >>> [t.get_text() for t in ax.get_legend().get_texts()]
     ['gd', 'newton']
+
+    Any family's result, on its own stopping measure:
+
+    >>> import numpy as np
+    >>> a = np.full(4, 0.25); M = np.subtract.outer(np.arange(4.0), np.arange(4.0)) ** 2
+    >>> ax = no.plot.convergence(no.transport.sinkhorn(a, a, M, 1.0))
+    >>> ax.get_ylabel()
+    'marginal_error'
     """
     check_choice("x", x, tuple(X_AXES))
     f_star = check_real("f_star", f_star, allow_none=True)
     results, labels = _as_list(results, labels)
-    columns = [(_column(r["history"], x, None), _column(r["history"], y, f_star))
-               for r in results]
+    keys = [y or default_measure(r["history"]) for r in results]
+    columns = [(_column(r["history"], x, None), _column(r["history"], key, f_star))
+               for r, key in zip(results, keys, strict=True)]
     plt = require("matplotlib.pyplot", "plot", "numopt.plot")
     if ax is None:
         ax = plt.figure(figsize=(6.0, 4.0)).add_subplot()
     for (xs, ys), label in zip(columns, labels, strict=True):
+        measured = ~np.isnan(ys)  # families that measure every k-th iteration leave NaN rows
+        xs, ys = xs[measured], ys[measured]
         ax.plot(xs, ys, label=label, marker="." if len(xs) < 40 else None)
     if logy:
         ax.set_yscale("log", nonpositive="mask")
@@ -110,7 +165,7 @@ def convergence(results, y="grad_norm", x="iter", ax=None, labels=None, logy=Tru
         ax.set_xscale("symlog", linthresh=1.0)  # the x columns start at 0
         ax.set_xlim(left=0.0)
     ax.set_xlabel(X_AXES[x])
-    ax.set_ylabel("f(x) − f*" if y == "fun_gap" else y)
+    ax.set_ylabel("f(x) − f*" if y == "fun_gap" else " / ".join(dict.fromkeys(keys)))
     ax.grid(True, which="major", alpha=0.3)
     ax.legend()
     return ax

@@ -52,7 +52,7 @@ def cumulative_cost(reports_or_tuners, labels=None, ax=None, references=None, lo
     InvalidProblemError
         Objects that are not tuning runs, or labels of the wrong length.
     MissingDependencyError
-        matplotlib is not installed (``pip install "numopt[plot]"``).
+        matplotlib is not installed (``pip install matplotlib``: the ``plot`` extra).
 
     Examples
     --------

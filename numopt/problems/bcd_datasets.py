@@ -179,3 +179,57 @@ def reference_value(problem):
         x = spla.spsolve(problem.Q.tocsc(), problem.c)
         return 0.5 * float(x @ (problem.Q @ x)) - float(problem.c @ x)
     return None if problem.l1 else 0.0
+
+
+SPARSE_LAG = 10  # sparse correlated designs: each column mixes the previous 10 sparse draws
+
+
+def glm_design(n, d, *, sparse=False, rho=0.0, density=0.01, seed=0, n_informative=20,
+               noise=0.5):
+    r"""Synthetic design of the sparse-GLM benchmark grid (issue 20) with a regression target
+    and binary labels.
+
+    Dense: rows i.i.d. Gaussian with Toeplitz covariance :math:`\Sigma_{jk} = \rho^{|j-k|}`
+    (built column by column as an AR(1) sequence). Sparse (CSC): each column is
+    :math:`\sum_{k=0}^{L} \rho^k S_{j-k}` (normalized) over independent sparse Gaussian
+    columns :math:`S` of density ``density/(L+1)``, :math:`L` = 10 when ``rho > 0`` (so
+    neighbouring columns correlate about :math:`\rho` and the density stays about
+    ``density``), :math:`L = 0` otherwise. Targets: ``y = Xw + noise·ε`` with
+    ``n_informative`` non-zeros in ``w``, labels ``sign(y)``.
+
+    Returns
+    -------
+    X : ndarray (Fortran order) or scipy.sparse.csc_matrix, shape (n, d)
+    y : ndarray, shape (n,)
+    labels : ndarray of ±1, shape (n,)
+
+    Examples
+    --------
+    >>> X, y, labels = glm_design(50, 200, sparse=True, rho=0.9, density=0.05)
+    >>> X.shape, X.format, sorted(set(labels.tolist()))
+    ((50, 200), 'csc', [-1.0, 1.0])
+    """
+    n, d = check_int("n", n, low=2), check_int("d", d, low=1)
+    rng = np.random.default_rng(check_int("seed", seed, low=0))
+    if not sparse:
+        X = np.empty((n, d), order="F")
+        X[:, 0] = rng.standard_normal(n)
+        scale = np.sqrt(1.0 - rho * rho)
+        for j in range(1, d):
+            X[:, j] = rho * X[:, j - 1] + scale * rng.standard_normal(n)
+    else:
+        check_positive("density", density)
+        lag = SPARSE_LAG if rho > 0 else 0
+        S = sp.random(n, d + lag, density=density / (lag + 1), format="csc", random_state=rng,
+                      data_rvs=rng.standard_normal)
+        X = S[:, lag:].copy()
+        for k in range(1, lag + 1):
+            X = X + rho ** k * S[:, lag - k:lag - k + d]
+        X = sp.csc_matrix(X / np.sqrt(sum(rho ** (2 * k) for k in range(lag + 1))))
+        X.sort_indices()
+    w = np.zeros(d)
+    support = rng.choice(d, min(n_informative, d), replace=False)
+    w[support] = rng.standard_normal(support.size)
+    y = np.asarray(X @ w).ravel() + noise * rng.standard_normal(n)
+    labels = np.where(y > 0, 1.0, -1.0)
+    return X, y, labels

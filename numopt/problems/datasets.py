@@ -46,7 +46,7 @@ def load_dataset(name, standardize=True, intercept=False):
     InvalidProblemError
         Unknown name (the valid ones are listed).
     MissingDependencyError
-        scikit-learn is not installed (``pip install "numopt[test]"``).
+        scikit-learn is not installed (``pip install scikit-learn``).
 
     Examples
     --------

@@ -4,6 +4,15 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..backend import namespace_of
+from .dask_data import (
+    DaskOracles,
+    DaskRows,
+    FusedCache,
+    check_finite,
+    is_dask_array,
+    least_squares_block,
+    least_squares_hvp_block,
+)
 from .structured import (
     StructuredProblem,
     check_design,
@@ -20,7 +29,9 @@ class LeastSquares(StructuredProblem):
 
     Parameters
     ----------
-    A : array_like or scipy.sparse matrix, shape (m, n)
+    A : array_like, scipy.sparse matrix or dask array, shape (m, n)
+        A dask array chunked by rows gives one-pass dask oracles
+        (:mod:`numopt.problems.dask_data`; ``problem.passes`` counts the passes).
     b : array_like, shape (m,)
     l2, l1 : float, default 0
         Ridge and lasso weights.
@@ -41,6 +52,11 @@ class LeastSquares(StructuredProblem):
     True
     """
 
+    def __new__(cls, A=None, *args, **kwargs):
+        if cls is LeastSquares and is_dask_array(A):
+            cls = DaskLeastSquares
+        return super().__new__(cls)
+
     def __init__(self, A, b, l2=0.0, l1=0.0, name="least_squares"):
         self.A = check_design("A", A)
         self.b = check_targets("b", b, self.A.shape[0], self.A)
@@ -55,7 +71,10 @@ class LeastSquares(StructuredProblem):
     def _smooth(self, x):
         xp = namespace_of(x)
         r = self._residual(x)
-        return 0.5 * float(xp.vecdot(r, r)) + 0.5 * self.l2 * float(xp.vecdot(x, x))
+        value = 0.5 * xp.vecdot(r, r)
+        if self.l2:
+            value = value + 0.5 * self.l2 * xp.vecdot(x, x)
+        return float(value)  # one host sync per value
 
     def _gradient(self, x):
         return self.A.T @ self._residual(x) + self.l2 * x
@@ -91,3 +110,21 @@ class LeastSquares(StructuredProblem):
         lhs = self.A.T @ self.A + self.l2 * np.eye(n)
         x_star = np.linalg.lstsq(lhs, self.A.T @ self.b, rcond=None)[0]
         return x_star, self._objective(x_star)
+
+
+class DaskLeastSquares(DaskOracles, LeastSquares):
+    """:class:`LeastSquares` on a dask array chunked by rows (built by ``LeastSquares(A, b)``
+    when ``A`` is a dask array): one pass per value+gradient, and ``AᵀA`` computed in one
+    pass and kept (the Hessian is constant)."""
+
+    _constant_hessian = True
+    _block_task = staticmethod(least_squares_block)
+    _hvp_task = staticmethod(least_squares_hvp_block)
+
+    def __init__(self, A, b, l2=0.0, l1=0.0, name="least_squares"):
+        self.data = DaskRows(A, b, ("A", "b"))
+        check_finite(self.data, ("A", "b"))
+        self.A, self.b = self.data.A, self.data.targets
+        self._cache, self._gram = FusedCache(), None
+        StructuredProblem.__init__(self, self.data.shape[1], l2=l2, l1=l1, name=name,
+                                   x0=np.zeros(self.data.shape[1]))

@@ -5,6 +5,15 @@ import scipy.sparse as sp
 
 from ..backend import namespace_of, to_numpy
 from ..errors import InvalidProblemError
+from .dask_data import (
+    DaskOracles,
+    DaskRows,
+    FusedCache,
+    is_dask_array,
+    logistic_block,
+    logistic_hvp_block,
+    logistic_labels_block,
+)
 from .structured import (
     StructuredProblem,
     check_design,
@@ -22,8 +31,9 @@ class LogisticRegression(StructuredProblem):
 
     Parameters
     ----------
-    A : array_like or scipy.sparse matrix, shape (m, n)
-        One sample per row.
+    A : array_like, scipy.sparse matrix or dask array, shape (m, n)
+        One sample per row. A dask array chunked by rows gives one-pass dask oracles
+        (:mod:`numopt.problems.dask_data`; ``problem.passes`` counts the passes).
     y : array_like, shape (m,)
         Labels in {-1, +1}.
     l2, l1 : float, default 0
@@ -43,6 +53,11 @@ class LogisticRegression(StructuredProblem):
     >>> bool(round(p.fun(np.zeros(2)), 6) == round(3 * np.log(2), 6))
     True
     """
+
+    def __new__(cls, A=None, *args, **kwargs):
+        if cls is LogisticRegression and is_dask_array(A):
+            cls = DaskLogisticRegression
+        return super().__new__(cls)
 
     def __init__(self, A, y, l2=0.0, l1=0.0, name="logistic_regression"):
         self.A = check_design("A", A)
@@ -64,8 +79,10 @@ class LogisticRegression(StructuredProblem):
     def _smooth(self, x):
         xp = namespace_of(x)
         z = self._margins(x)
-        return float(xp.sum(xp.logaddexp(xp.zeros_like(z), -z))) + 0.5 * self.l2 * float(
-            xp.vecdot(x, x))
+        value = xp.sum(xp.logaddexp(xp.zeros_like(z), -z))
+        if self.l2:
+            value = value + 0.5 * self.l2 * xp.vecdot(x, x)
+        return float(value)  # one host sync per value
 
     def _sigmoid_neg(self, x):
         """``σ(−z)`` for the margins ``z``, computed without overflow."""
@@ -105,3 +122,22 @@ class LogisticRegression(StructuredProblem):
     def coordinate_lipschitz(self):
         """Coordinate Lipschitz constants ``‖A_j‖²/4 + l2``."""
         return 0.25 * column_sq_norms(self.A) + self.l2
+
+
+class DaskLogisticRegression(DaskOracles, LogisticRegression):
+    """:class:`LogisticRegression` on a dask array chunked by rows (built by
+    ``LogisticRegression(A, y)`` when ``A`` is a dask array): value and gradient in one pass,
+    value, gradient and Hessian in one pass."""
+
+    _block_task = staticmethod(logistic_block)
+    _hvp_task = staticmethod(logistic_hvp_block)
+
+    def __init__(self, A, y, l2=0.0, l1=0.0, name="logistic_regression"):
+        self.data = DaskRows(A, y, ("A", "y"))
+        self.data.check(lambda bad: f"A or y holds {bad} bad entries (NaN/inf in A, or labels "
+                        "outside {-1, +1}: map 0/1 labels with y = 2 * y - 1).",
+                        logistic_labels_block)
+        self.A, self.y = self.data.A, self.data.targets
+        self._cache = FusedCache()
+        StructuredProblem.__init__(self, self.data.shape[1], l2=l2, l1=l1, name=name,
+                                   x0=np.zeros(self.data.shape[1]))

@@ -3,9 +3,9 @@
 import numpy as np
 import scipy.sparse as sp
 
-from ..backend import namespace_of, to_numpy
+from ..backend import is_device_array, namespace_of, to_numpy
 from ..core.problem import Problem
-from ..core.validate import as_float_array, check_all_finite, check_real
+from ..core.validate import as_float_array, check_all_finite, check_not_complex, check_real
 from ..errors import InvalidProblemError
 
 
@@ -74,12 +74,24 @@ class StructuredProblem(Problem):
 
 
 def check_design(name, A):
-    """Validate a design matrix: 2-D, finite, dense (any array library) or scipy.sparse."""
+    """Validate a design matrix: 2-D, finite, non-empty, real, dense (any array library) or
+    scipy.sparse."""
+    check_not_complex(name, A)
+    A = _check_design(name, A)
+    if 0 in tuple(A.shape):
+        raise InvalidProblemError(
+            f"{name} is empty (shape {tuple(A.shape)}); a problem needs at least one sample "
+            "(row) and one feature (column)."
+        )
+    return A
+
+
+def _check_design(name, A):
     if sp.issparse(A):
         A = sp.csr_matrix(A, dtype=np.float64)
         check_all_finite(name, A)
         return A
-    if hasattr(A, "__array_namespace__") and not isinstance(A, np.ndarray):
+    if is_device_array(A):
         xp = namespace_of(A)
         if A.ndim != 2:
             raise InvalidProblemError(f"{name} must be 2-dimensional, got shape {A.shape}.")
@@ -91,7 +103,7 @@ def check_design(name, A):
 
 def check_targets(name, b, rows, like):
     """Validate a target vector of length ``rows`` in the namespace of ``like``."""
-    if hasattr(b, "__array_namespace__") and not isinstance(b, np.ndarray):
+    if is_device_array(b):
         xp = namespace_of(b)
         b = xp.asarray(b, dtype=xp.float64)
         check_all_finite(name, b)

@@ -22,6 +22,7 @@ import math
 
 import numpy as np
 
+from ._kernels import secular_root
 from .linalg import cholesky
 
 ROOT_TOL = 1e-12  # relative tolerance on the secular equation (well below the 1e-8 of
@@ -87,12 +88,16 @@ def cubic_step_eigen(eigenvalues, g_tilde, weight):
             return s_low, low
     if gnorm == 0.0:
         return np.zeros_like(g_tilde), 0.0
-    lam = _secular_root(eigenvalues, gsq, half, low, gnorm)
+    lam = secular_root(np.ascontiguousarray(eigenvalues, dtype=float),
+                       np.ascontiguousarray(gsq, dtype=float), half, low, gnorm, ROOT_TOL,
+                       ROOT_MAX_ITER)
     return -g_tilde / (eigenvalues + lam), lam
 
 
 def _secular_root(eigenvalues, gsq, half, low, gnorm):
-    r"""Root of :math:`\phi(\lambda) = 1/\|s(\lambda)\| - (M/2)/\lambda` on :math:`(low, \infty)`.
+    r"""Root of :math:`\phi(\lambda) = 1/\|s(\lambda)\| - (M/2)/\lambda` on :math:`(low, \infty)`
+    (the NumPy reference of the numba kernel :func:`~numopt.second_order._kernels.secular_root`
+    that :func:`cubic_step_eigen` calls).
 
     :math:`\phi` is increasing and concave, so Newton steps from any point undershoot the
     root and then increase monotonically to it; a bracket ``[lo, hi]`` with

@@ -23,6 +23,8 @@ ARC_WEIGHT0 = 2.0  # M0 = 2 sigma0 with sigma0 = 1 (Mishchenko's ARC code defaul
 ADAPTIVE_WEIGHT0 = 1.0  # M0 = 1, epfml/super-newton adaptive cubic Newton
 ADAPTIVE_FLOOR = 1e-5  # M <- max(M / 2, 1e-5) after an accepted step, ibid.
 WEIGHT_GROWTH = 2.0  # M <- 2 M after a rejected trial (gamma = 2 in ARC)
+FAST_GROWTH_AFTER = 10  # after this many rejected trials in one iteration M grows faster:
+FAST_GROWTH = 8.0  # then M <- 16 M per trial (ARC allows any gamma_2 >= gamma_1 > 1, CGT 2011)
 ARC_SIGMA_MIN = 1e-8  # floor on sigma (Mishchenko's code uses 1e-16; a floor of 1e-8 keeps
 # Newton-like local steps while a saddle reached with g = 0 is still escaped in < 40 trials)
 
@@ -71,6 +73,18 @@ class CubicNewton(SecondOrderSolver):
         hard case), ``"cholesky"`` (Newton on the radius; reports the hard case as
         ``INNER_FAILED``), ``"krylov"`` (Lanczos; needs only ``hessp``). ``"auto"`` picks
         ``"eigen"`` when ``hess`` exists, else ``"krylov"``.
+    hess : callable, {"bfgs", "sr1", "lbfgs", "lsr1", "fd"} or HessianUpdateStrategy, optional
+        Where curvature comes from (default: the problem's ``hess``, else ``hessp``). A
+        Hessian model (:mod:`numopt.second_order.hessian_models`) needs only ``fun`` and
+        ``grad``; with ``"lbfgs"``/``"lsr1"`` the cubic subproblem is solved in closed form
+        through the secular equation on the :math:`(2m + 1)`-dimensional space of the compact
+        representation (Cartis, Gould & Toint 2011, §3 with a quasi-Newton model), and at a
+        first-order point ``memory`` gradient differences probe for negative curvature, so
+        ``"sr1"``/``"lsr1"`` escape strict saddles from gradients alone (BFGS models are
+        positive definite and cannot see them). ``"fd"`` uses Lanczos on gradient-difference
+        products.
+    memory : int, default 10
+        Pairs kept by ``"lbfgs"``/``"lsr1"`` (and probe directions at a first-order point).
     curvature_tol : float, optional
         Second-order tolerance (default :math:`\sqrt{\mathrm{tol}}`, the Nesterov–Polyak
         scaling :math:`\lambda_{min} \ge -O(\sqrt{\epsilon})`).
@@ -91,13 +105,20 @@ class CubicNewton(SecondOrderSolver):
     >>> res = no.minimize(p, np.zeros(2), method="cubic_newton")
     >>> bool(res.success), np.round(np.abs(res.x), 6), res.min_eigenvalue > 0
     (True, array([0.      , 1.414214]), True)
+
+    The same from gradients alone, with an L-SR1 model:
+
+    >>> res = no.minimize(p.fun, np.zeros(2), jac=p.grad, method="cubic_newton", hess="lsr1")
+    >>> bool(res.success), res.nhev, bool(abs(res.fun + 1.0) < 1e-10)
+    (True, 0, True)
     """
 
     name = "cubic_newton"
     requires = ("fun", "grad")
+    needs = "fun, grad, hess or hessp"  # what `numopt methods` shows: a Hessian is needed
 
     def __init__(self, *, mode="arc", cubic_weight=None, eta1=ETA1, eta2=ETA2,
-                 subproblem="auto", curvature_tol=None, **kwargs):
+                 subproblem="auto", **kwargs):
         super().__init__(**kwargs)
         self.mode = check_choice("mode", mode, MODES)
         if mode == "fixed" and cubic_weight is None:
@@ -110,11 +131,12 @@ class CubicNewton(SecondOrderSolver):
         self.eta1 = check_real("eta1", eta1, low=0.0, high=1.0, low_open=True, high_open=True)
         self.eta2 = check_real("eta2", eta2, low=self.eta1, high=1.0, high_open=True)
         self.subproblem = check_subproblem(subproblem)
-        self.curvature_tol = check_positive(
-            "curvature_tol", math.sqrt(self.tol) if curvature_tol is None else curvature_tol)
 
     def init(self, problem, x0):
-        kind = resolve_subproblem(self.subproblem, problem, self.name)
+        if self.hess is None:
+            kind = resolve_subproblem(self.subproblem, problem, self.name)
+        else:  # the subproblem of a Hessian model: products ("fd") or its spectral model
+            kind = "krylov" if isinstance(self.hess, str) and self.hess == "fd" else "model"
         state = self.start_state(problem, x0, kind=kind, model=None, weight=self.cubic_weight,
                                  min_eigenvalue=math.nan, trials=0)
         return self._check_curvature(problem, state)
@@ -124,7 +146,7 @@ class CubicNewton(SecondOrderSolver):
 
     def step(self, problem, state):
         xp = state.backend.xp
-        model = state.model or CubicModel(state.kind, problem, state.x, xp)
+        model = state.model or CubicModel(state.kind, problem, state.x, xp, state.curvature)
         if not model.finite:
             return self.failed(state, status=Status.NONFINITE, message=(
                 f"The Hessian at iteration {state.nit} has NaN or inf entries."))
@@ -147,6 +169,8 @@ class CubicNewton(SecondOrderSolver):
                                  factorizations=self._count(state, model, before))
                 return self._check_curvature(problem, new)
             weight = weight_next
+            if trials >= FAST_GROWTH_AFTER:  # M far too small (a stale quasi-Newton model,
+                weight *= FAST_GROWTH  # say): reach the right scale in a few trials
         if below_rounding(state.fun, value):
             return self.failed(state, status=Status.STALLED, message=(
                 f"The model decrease is below the rounding of f (grad_norm "
@@ -179,7 +203,15 @@ class CubicNewton(SecondOrderSolver):
         step) so that :meth:`converged` can test second-order stationarity."""
         if getattr(state, "stop", None) is not None or state.grad_norm > self.tol:
             return state
-        model = CubicModel(state.kind, problem, state.x, state.backend.xp)
+        if state.curvature is not None:  # g carries no curvature here: probe around x
+            lowest = state.curvature.probe(problem.grad, state.x, state.grad, self.memory)
+            if getattr(state.curvature, "positive_definite", False) and \
+                    lowest < -self.curvature_tol:  # seen, but the model cannot follow it
+                return state.replace(stop=Status.SADDLE, message=(
+                    f"Gradient differences at this first-order point show curvature "
+                    f"{lowest:.3g}, which the positive definite hess={self.hess!r} model "
+                    "cannot follow; use hess='lsr1' or 'sr1'."))
+        model = CubicModel(state.kind, problem, state.x, state.backend.xp, state.curvature)
         if not model.finite:
             return state.replace(stop=Status.NONFINITE, message=(
                 f"The Hessian at iteration {state.nit} has NaN or inf entries."))

@@ -47,21 +47,33 @@ class DampedNewton(SecondOrderSolver):
       (bounded Brent; arXiv 2405.18926 gives its rate).
     * ``"armijo"``: backtracking from 1 (Nocedal & Wright 2006, Alg. 3.1), teaching baseline.
 
-    All schedules assume a convex objective. If the Hessian is not positive definite the run
-    stops with ``success=False`` (status ``INNER_FAILED``) and a message naming the smallest
-    eigenvalue — unless ``hess_shift="auto"``, which uses
-    :math:`H + (|\lambda_{min}| + 10^{-8}\|H\|) I` instead and records the shift in
-    ``history["hess_shift"]``.
+    The explicit schedules assume a convex objective. Where the Hessian is not positive
+    definite, ``hess_shift="auto"`` (default) uses
+    :math:`H + (|\lambda_{min}| + 10^{-8}\|H\|) I` instead (a descent direction) and records
+    the shift in ``history["hess_shift"]``; with ``hess_shift=None`` the run stops with
+    ``success=False`` (``INNER_FAILED``) naming the smallest eigenvalue. At a point with
+    :math:`\|\nabla f\| \le` ``tol`` whose Hessian has an eigenvalue below
+    ``-curvature_tol`` the run stops with ``Status.SADDLE`` (not a minimizer).
+
+    Defaults chosen by measurement (``numopt bench --only general``, exact Hessians, the
+    classic library at :math:`\|\nabla f\| \le 10^{-6}`, shift ``"auto"``): ``"armijo"``
+    solves 28 of 30, ``"universal"`` 26, ``"greedy"`` 25, ``"aicn"`` and ``"root"`` 20,
+    ``"nesterov"`` 18; with ``"armijo"`` and the shift the method is globally convergent on
+    nonconvex functions (a gradient-related descent direction and sufficient decrease,
+    Nocedal & Wright 2006, Thm. 3.2 and §3.4).
 
     Parameters
     ----------
-    schedule : {"aicn", "nesterov", "root", "universal", "greedy", "armijo"}, default "aicn"
+    schedule : {"aicn", "nesterov", "root", "universal", "greedy", "armijo"}, default "armijo"
     smoothness : float, default 1.0
         AICN's :math:`L` (``"aicn"``) or RN's :math:`M_q` (``"root"``).
     order : float, default 3.0
         RN's Hölder order :math:`q \in [2, 4]` (``"root"``).
-    hess_shift : {None, "auto"}, default None
+    hess_shift : {"auto", None}, default "auto"
         What to do with an indefinite Hessian (see above).
+    hess, memory, curvature_tol
+        A Hessian model instead of the problem's ``hess`` (see :class:`CubicNewton`), and the
+        saddle tolerance (default :math:`\sqrt{\mathrm{tol}}`).
     max_trials : int, default 40
         Backtracking trials per iteration (``"universal"``).
     **kwargs
@@ -85,9 +97,10 @@ class DampedNewton(SecondOrderSolver):
     """
 
     name = "damped_newton"
+    detects_saddles = True
 
-    def __init__(self, *, schedule="aicn", smoothness=SMOOTHNESS, order=ROOT_ORDER,
-                 hess_shift=None, **kwargs):
+    def __init__(self, *, schedule="armijo", smoothness=SMOOTHNESS, order=ROOT_ORDER,
+                 hess_shift="auto", **kwargs):
         super().__init__(**kwargs)
         self.schedule = check_choice("schedule", schedule, SCHEDULES)
         self.smoothness = check_positive("smoothness", smoothness)
@@ -96,8 +109,8 @@ class DampedNewton(SecondOrderSolver):
         self.armijo = Armijo()
 
     def init(self, problem, x0):
-        return self.start_state(problem, x0, alpha=math.nan, shift=0.0,
-                                theta=UNIVERSAL_THETA0 * UNIVERSAL_FACTOR)
+        return self.check_saddle(problem, self.start_state(
+            problem, x0, alpha=math.nan, shift=0.0, theta=UNIVERSAL_THETA0 * UNIVERSAL_FACTOR))
 
     def step(self, problem, state):
         xp = state.backend.xp

@@ -56,6 +56,10 @@ class GradRegNewton(SecondOrderSolver):
         :math:`\alpha \in [2/3, 1]` of ``"super_universal"``.
     hess_approx : callable, optional
         ``hess_approx(x) -> (d, d)`` used instead of ``problem.hess`` (any rule).
+    hess, memory, curvature_tol
+        A Hessian model instead of the problem's ``hess`` (see :class:`CubicNewton`), and the
+        saddle tolerance: at :math:`\|\nabla f\| \le` ``tol`` with a Hessian eigenvalue
+        below ``-curvature_tol`` the run stops with ``Status.SADDLE``.
     max_trials : int, default 40
     **kwargs
         ``tol``, ``max_iter``, ``max_time``, ``max_fev``, ``backend``.
@@ -72,6 +76,7 @@ class GradRegNewton(SecondOrderSolver):
     """
 
     name = "grad_reg_newton"
+    detects_saddles = True
 
     def __init__(self, *, rule="mishchenko", reg_constant=REG_CONSTANT0,
                  power=SUPER_UNIVERSAL_POWER, hess_approx=None, **kwargs):
@@ -86,12 +91,12 @@ class GradRegNewton(SecondOrderSolver):
     def init(self, problem, x0):
         constant = GNS_GAMMA0 * self.reg_constant if self.rule == "grad_norm_smooth" \
             else self.reg_constant
-        return self.start_state(problem, x0, constant=constant, reg=math.nan, trials=0)
+        return self.check_saddle(problem, self.start_state(problem, x0, constant=constant,
+                                                           reg=math.nan, trials=0))
 
     def step(self, problem, state):
         xp = state.backend.xp
-        H = (dense_hessian(xp, self.hess_approx(state.x)) if self.hess_approx is not None
-             else self.hessian(problem, state))
+        H = self.hessian(problem, state)
         bad = self.nonfinite_hessian(state, H)
         if bad is not None:
             return bad
@@ -116,6 +121,12 @@ class GradRegNewton(SecondOrderSolver):
             f"The regularization search of rule '{self.rule}' failed {self.max_trials} times "
             f"(lambda reached {reg:.3g}); the derivatives may be inconsistent with the "
             "objective, or raise max_trials."))
+
+    def hessian(self, problem, state):
+        """``hess_approx(x)`` when given, else the Hessian (or its model) at ``state.x``."""
+        if self.hess_approx is not None:
+            return dense_hessian(state.backend.xp, self.hess_approx(state.x))
+        return super().hessian(problem, state)
 
     def _regularization(self, constant, grad_norm):
         if self.rule in ("mishchenko", "fixed"):

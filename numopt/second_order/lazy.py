@@ -2,6 +2,9 @@ r"""Lazy-Hessian Newton (``lazy_newton``): one Hessian factorization per ``updat
 
 import math
 
+import numpy as np
+
+from ..core.linalg import all_finite
 from ..core.registry import register
 from ..core.status import Status
 from ..core.validate import check_choice, check_int, check_positive
@@ -66,6 +69,9 @@ class LazyNewton(SecondOrderSolver):
         :math:`M_0`.
     curvature_tol : float, optional
         Second-order tolerance for ``"cubic"`` (default :math:`\sqrt{\mathrm{tol}}`).
+    hess, memory
+        A Hessian model instead of the problem's ``hess`` (see :class:`CubicNewton`); the
+        snapshot is then the model's spectral model.
     adapt : {"step", "phase"}, default "step"
         How :math:`M` adapts (see above).
     max_trials : int, default 40
@@ -88,14 +94,12 @@ class LazyNewton(SecondOrderSolver):
     name = "lazy_newton"
 
     def __init__(self, *, update_every=None, regularization="cubic", cubic_weight=LAZY_WEIGHT0,
-                 curvature_tol=None, adapt="step", **kwargs):
+                 adapt="step", **kwargs):
         super().__init__(**kwargs)
         self.adapt = check_choice("adapt", adapt, ADAPT)
         self.update_every = check_int("update_every", update_every, low=1, allow_none=True)
         self.regularization = check_choice("regularization", regularization, REGULARIZATIONS)
         self.cubic_weight = check_positive("cubic_weight", cubic_weight)
-        self.curvature_tol = check_positive(
-            "curvature_tol", math.sqrt(self.tol) if curvature_tol is None else curvature_tol)
 
     def init(self, problem, x0):
         state = self.start_state(problem, x0, weight=self.cubic_weight, restarts=0,
@@ -171,11 +175,16 @@ class LazyNewton(SecondOrderSolver):
     def _snapshot(self, problem, state):
         """New snapshot z = x: Hessian, eigen-decomposition, stored f and g (a stopped
         ``NONFINITE`` state when the Hessian has NaN or inf entries)."""
-        H = self.hessian(problem, state)
-        if not bool(state.backend.xp.all(state.backend.xp.isfinite(H))):
+        if state.curvature is not None:  # a Hessian model: its own spectral model
+            model = state.curvature.eigen()
+            finite = bool(np.all(np.isfinite(model.eigenvalues)))
+        else:
+            H = self.hessian(problem, state)
+            finite = all_finite(H)
+            model = EigenModel(state.backend.xp, H) if finite else None
+        if not finite:
             return state.replace(stop=Status.NONFINITE, message=(
                 f"The Hessian at iteration {state.nit} has NaN or inf entries."))
-        model = EigenModel(state.backend.xp, H)
         return state.replace(model=model, z_x=state.x, z_fun=state.fun, z_grad=state.grad,
                              z_grad_norm=state.grad_norm, phase_step=0,
                              factorizations=state.factorizations + 1)

@@ -13,9 +13,10 @@ CuPy factors on the GPU; only the :math:`O(d)` eigen data goes to the host for t
 root searches of :mod:`numopt.second_order.cubic`.
 """
 
+import array_api_compat
 import numpy as np
 
-from ..backend import is_numpy_namespace, to_numpy
+from ..backend import is_cupy, is_numpy_namespace, to_numpy
 
 
 def dense_hessian(xp, H):
@@ -48,7 +49,7 @@ class Cholesky:
 
             return xp.asarray(scipy.linalg.cho_solve(self._factor, np.asarray(b),
                                                      check_finite=False))
-        if type(b).__module__.startswith("cupy"):
+        if is_cupy(b):
             from cupyx.scipy.linalg import solve_triangular
 
             y = solve_triangular(self._factor, b, lower=True)
@@ -96,12 +97,25 @@ def cholesky(xp, H, shift=0.0):
         except np.linalg.LinAlgError:
             return None
         return Cholesky(xp, factor, A) if np.all(np.isfinite(factor[0])) else None
+    failures = (np.linalg.LinAlgError,)
     try:
-        factor = xp.linalg.cholesky(A)
-    except np.linalg.LinAlgError:
+        if array_api_compat.is_cupy_namespace(xp):
+            # CuPy skips cuSOLVER's devInfo check by default and returns a partial factor
+            # that need not hold NaNs; errstate makes a failed factorization raise.
+            import cupy
+            import cupyx
+
+            failures += (cupy.linalg.LinAlgError,)
+            with cupyx.errstate(linalg="raise"):
+                factor = xp.linalg.cholesky(A)
+        else:
+            factor = xp.linalg.cholesky(A)
+    except failures:
         return None
-    # CuPy does not raise on a failed factorization: it returns NaNs
-    return Cholesky(xp, factor, A) if bool(xp.all(xp.isfinite(factor))) else None
+    # and never trust a factor whose diagonal is not positive and finite (one host sync)
+    diagonal = xp.linalg.diagonal(factor)
+    ok = xp.all(xp.isfinite(factor)) & xp.all(diagonal > 0.0)
+    return Cholesky(xp, factor, A) if bool(ok) else None
 
 
 def solve_shifted(xp, H, g, shift):

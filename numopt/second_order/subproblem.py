@@ -39,11 +39,15 @@ class CubicModel:
 
     Parameters
     ----------
-    kind : {"eigen", "cholesky", "krylov"}
+    kind : {"eigen", "cholesky", "krylov", "model"}
+        ``"model"``: the spectral model of ``curvature`` (a Hessian model,
+        :mod:`numopt.second_order.hessian_models`), solved like ``"eigen"``.
     problem : Problem
     x : array
         Where the Hessian (or its products) are taken.
     xp : module
+    curvature : HessianModel, optional
+        The Hessian model behind ``"model"``, or the products behind ``"krylov"``.
 
     Attributes
     ----------
@@ -56,14 +60,21 @@ class CubicModel:
         access for ``"cholesky"``).
     """
 
-    def __init__(self, kind, problem, x, xp):
+    def __init__(self, kind, problem, x, xp, curvature=None):
         self.kind, self.xp = kind, xp
         self.factorizations = 0
         self._min_eig = None
         self.finite = True  # a non-finite Hessian-vector product shows up in the step
         if kind == "krylov":
-            self.hessp = lambda v: problem.hessp(x, v)
+            self.hessp = (curvature.matvec if curvature is not None
+                          else lambda v: problem.hessp(x, v))
             self.dim = x.shape[0]
+            return
+        if kind == "model":  # a Hessian model: its spectral model, small for L-BFGS/L-SR1
+            self.eigen = curvature.eigen()
+            self.finite = bool(np.all(np.isfinite(self.eigen.eigenvalues)))
+            self.kind, self.factorizations = "eigen", 1
+            self._min_eig = self.eigen.min_eigenvalue
             return
         self.H = dense_hessian(xp, problem.hess(x))
         self.finite = bool(xp.all(xp.isfinite(self.H)))

@@ -2,9 +2,10 @@
 
 import numpy as np
 
+from ..backend import to_numpy
 from ..core.linesearch import Armijo
 from ..core.registry import register
-from ..core.solver import Solver, State
+from ..second_order.base import SecondOrderSolver
 from ..second_order.linalg import cholesky, dense_hessian
 from ._line_step import line_search_step
 
@@ -15,7 +16,7 @@ MAX_SHIFT_TRIALS = 60  # factorizations before the modification gives up
 
 
 @register
-class Newton(Solver):
+class Newton(SecondOrderSolver):
     r"""Classical Newton's method with Armijo backtracking.
 
     Solves :math:`\nabla^2 f(x_k) d_k = -\nabla f(x_k)` and steps
@@ -24,13 +25,18 @@ class Newton(Solver):
     (singular or indefinite Hessian) the Hessian is modified to :math:`H + \tau I` by
     Cholesky with an added multiple of the identity (Nocedal & Wright 2006, Alg. 3.3); the
     shift used is recorded in ``history["shift"]`` (0 for a pure Newton step) — never
-    hidden. Stops at any stationary point, saddles included (use ``cubic_newton`` for
-    second-order stationarity).
+    hidden. A stationary point whose Hessian has an eigenvalue below ``-curvature_tol`` ends
+    the run with ``Status.SADDLE`` (``success=False``); use ``cubic_newton`` to move on to a
+    second-order stationary point.
 
     Parameters
     ----------
     c1 : float, default 1e-4
         Armijo sufficient-decrease constant.
+    hess, memory, curvature_tol
+        A Hessian model instead of the problem's ``hess`` (see
+        :class:`~numopt.second_order.CubicNewton`) and the saddle tolerance (default
+        :math:`\sqrt{\mathrm{tol}}`).
     **kwargs
         ``tol``, ``max_iter``, ``max_time``, ``max_fev``, ``backend`` (see :class:`Solver`).
 
@@ -41,32 +47,46 @@ class Newton(Solver):
     >>> res = no.minimize(rosen, method="newton")
     >>> bool(res.success), res.nit < 40
     (True, True)
+
+    On the unbounded quadratic :math:`(x^2 - y^2)/2` Newton jumps to the saddle and says so:
+
+    >>> import numpy as np
+    >>> p = no.Problem(lambda z: 0.5 * float(z[0] ** 2 - z[1] ** 2),
+    ...                grad=lambda z: np.array([z[0], -z[1]]),
+    ...                hess=lambda z: np.diag([1.0, -1.0]))
+    >>> res = no.minimize(p, np.array([1.0, 0.0]), method="newton")
+    >>> res.status_enum.name, bool(res.success), res.x
+    ('SADDLE', False, array([0., 0.]))
     """
 
     name = "newton"
     requires = ("fun", "grad", "hess")
+    detects_saddles = True
 
     def __init__(self, *, c1=1e-4, **kwargs):
         super().__init__(**kwargs)
         self.line_search = Armijo(c1=c1)
 
     def init(self, problem, x0):
-        x, backend = self.start(problem, x0)
-        g = problem.grad(x)
-        return State(x=x, fun=problem.fun(x), grad=g,
-                     grad_norm=float(backend.xp.linalg.vector_norm(g)), nit=0, shift=0.0,
-                     step=1.0, backend=backend)
+        return self.check_saddle(problem, self.start_state(problem, x0, shift=0.0, step=1.0))
 
     def step(self, problem, state):
         xp = state.backend.xp
         g = state.grad
-        H = problem.hess(state.x)
+        curvature = state.curvature
+        H = problem.hess(state.x) if curvature is None else xp.asarray(curvature.dense())
         d, shift = _newton_direction(xp, H, g), 0.0
         slope = None if d is None else float(xp.vecdot(g, d))
         if slope is None or not slope < 0:
             d, shift = _modified_newton_direction(xp, dense_hessian(xp, H), g)
             slope = float(xp.vecdot(g, d))
-        return line_search_step(problem, state, self.line_search, d, slope, 1.0, shift=shift)
+        new = line_search_step(problem, state, self.line_search, d, slope, 1.0, shift=shift,
+                               curvature=curvature, factorizations=state.factorizations + 1)
+        if getattr(new, "stop", None) is not None:
+            return new
+        if curvature is not None:
+            curvature.observe(new.x, new.grad)
+        return self.check_saddle(problem, new)
 
     def record(self, state):
         return dict(super().record(state), shift=state.shift, step=state.step)
@@ -97,7 +117,7 @@ def _modified_newton_direction(xp, H, g):
     A Hessian with non-finite entries gives ``(-g, inf)``: the run then meets the non-finite
     values at the next evaluation and stops with ``Status.NONFINITE``.
     """
-    diagonal = np.asarray([float(v) for v in xp.linalg.diagonal(H)])
+    diagonal = np.asarray(to_numpy(xp.linalg.diagonal(H)), dtype=np.float64)  # one transfer
     if not np.all(np.isfinite(diagonal)):
         return -g, float("inf")
     beta = SHIFT_FLOOR * max(1.0, float(np.max(np.abs(diagonal))))

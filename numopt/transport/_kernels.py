@@ -16,13 +16,14 @@ problems (and grows when the cores are shared).
 """
 
 import math
-import types as types_module
 
 import numba
 import numpy as np
 from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
+
+from ..backend.threads import serial_twin
 
 COLUMN_BLOCK = 64  # columns per parallel task in col_lse: 64 doubles = 8 cache lines per row
 ROW_CHUNK = 256  # rows per col_lse chunk: 256 x 64 doubles = 128 KiB, re-read from L2
@@ -295,7 +296,7 @@ def plan_histogram(values, parts, counts, masses):
         count[:] = 0
         mass[:] = 0.0
         for t in range(part * size // parts, (part + 1) * size // parts):
-            v = values[t]
+            v = np.float64(values[t])  # float32 plans: bins of the float64 value
             b = _float_to_bits(v) >> HIST_SHIFT
             count[b] += 1
             mass[b] += v
@@ -325,22 +326,9 @@ def csr_above(P, threshold):
     return indptr, indices, data
 
 
-def _serial_twin(kernel):
-    """``kernel`` compiled without ``parallel``, under its own cache name.
-
-    numba's on-disk cache is keyed by the function's qualified name and signature, not by
-    its compile options: two dispatchers of one Python function would share one cache
-    entry, and the parallel one would silently load the serial machine code.
-    """
-    twin = types_module.FunctionType(kernel.__code__, kernel.__globals__,
-                                     kernel.__name__ + "_serial")
-    twin.__qualname__ = twin.__name__
-    return numba.njit(cache=True)(twin)
-
-
 _KERNELS = (row_lse, col_lse, col_lse_exact, plan_rows, pcg_csr, plan_histogram, csr_above)
 #: serial twins of the kernels, for problems below ``PARALLEL_MIN_ENTRIES``
-SERIAL = {k.__name__: _serial_twin(k) for k in _KERNELS}
+SERIAL = {k.__name__: serial_twin(k) for k in _KERNELS}
 PARALLEL_MIN_ENTRIES = 1 << 16  # n*m below this runs serially (thread start-up > work)
 (row_lse, col_lse, col_lse_exact, plan_rows, pcg_csr, plan_histogram, csr_above) = (
     numba.njit(parallel=True, cache=True)(k) for k in _KERNELS)

@@ -3,9 +3,9 @@ the final :class:`~numopt.Result` (plan, potentials, cost, fresh marginal error)
 
 import math
 
-import numpy as np
 from scipy.optimize import OptimizeResult
 
+from ..core.linalg import all_finite
 from ..core.result import Result
 from ..core.solver import Solver
 from ..core.status import Status
@@ -67,7 +67,8 @@ class TransportSolver(Solver):
     def intermediate(self, state):
         f, g = self.potentials(state)
         return OptimizeResult(f=f, g=g, nit=state.nit, phase=state.phase,
-                              marginal_error=float(state.marginal_error))
+                              marginal_error=float(state.marginal_error),
+                              checked=bool(state.checked))
 
     def extra_fields(self, state):
         """Method-specific fields of the result (override)."""
@@ -76,7 +77,7 @@ class TransportSolver(Solver):
     def result(self, problem, state, status, history, elapsed):
         xp = problem.xp
         f, g = self.potentials(state)
-        P, rows, cols = problem.ops.plan(f, g)
+        plan, rows, cols, cost = problem.summary(f, g)
         error = problem.marginal_error(rows, cols)
         message = getattr(state, "message", None)
         if not math.isfinite(error):
@@ -85,23 +86,27 @@ class TransportSolver(Solver):
             status = Status.SUCCESS
         elif status is Status.SUCCESS:
             status = Status.STALLED
-            message = (f"The final marginal error {error:.3e} is above tol={self.tol:.1e} "
-                       "when re-evaluated from the final potentials.")
+            message = (f"The final marginal error {error:.3e} (relative to the mass) is above "
+                       f"tol={self.tol:.1e} when re-evaluated from the final potentials.")
         if status is Status.MAX_ITER:
-            message = (f"Marginal error {error:.3e} > tol={self.tol:.1e} after {state.nit} "
-                       "iterations" + ("." if self.name == "sns" else
-                                       "; method='sns' converges in far fewer iterations."))
-        cost = float(xp.sum(P * problem.M))
-        dual = float(xp.sum(problem.a * f) + xp.sum(problem.b * g)) - problem.reg * float(
-            xp.sum(P))
-        plan = problem.restore_plan(P)
+            message = (f"Marginal error {error:.3e} (relative to the mass) > tol={self.tol:.1e} "
+                       f"after {state.nit} iterations" + (
+                           "." if self.name == "sns" else
+                           "; method='sns' converges in far fewer iterations."))
+        mass, reg = problem.mass, problem.reg
         f_full, g_full = problem.restore_potentials(f, g)
+        f_kept = f + problem.log_mass  # potentials of the problem as given, kept bins only
+        dual = mass * (float(xp.sum(problem.a * f_kept) + xp.sum(problem.b * g))
+                       - reg * float(xp.sum(rows)))
+        entropic = mass * (float(xp.sum(rows * f_kept) + xp.sum(cols * g))
+                           - reg * float(xp.sum(rows)))
         return Result(
-            plan=plan, f=f_full, g=g_full, cost=cost, fun=dual, marginal_error=error,
-            x=xp.concat([f_full, g_full]), success=status.success, status=int(status),
-            message=status.describe(message), nit=int(state.nit), time=elapsed,
-            method=self.name, backend=state.backend.name, history=history,
-            **self.extra_fields(state),
+            plan=plan, f=f_full, g=g_full, cost=cost, entropic_cost=entropic, fun=dual, mass=mass,
+            marginal_error=error * mass, grad_norm=error * mass,  # the dual gradient's norm
+            x=xp.concat([f_full, g_full]),
+            success=status.success, status=int(status), message=status.describe(message),
+            nit=int(state.nit), time=elapsed, method=self.name, backend=state.backend.name,
+            history=history, **self.extra_fields(state),
         )
 
 
@@ -121,7 +126,7 @@ def sinkhorn_half_steps(problem, f, g, lse=None):
 
 
 def row_check(problem, f, g):
-    """``(L1 marginal error, row log-sum-exp of g)`` at ``(f, g)`` after a g half-step.
+    """``(marginal error, row log-sum-exp of g)`` at ``(f, g)`` after a g half-step.
 
     After the g half-step the column marginals hold exactly, so the error is the row
     error; the log-sum-exp computed for it is the next f half-step's, so checks are free.
@@ -129,20 +134,19 @@ def row_check(problem, f, g):
     xp = problem.xp
     lse = problem.ops.row_lse(g, shift=problem.reg * problem.log_a - f)
     rows = xp.exp(f / problem.reg + lse)
-    return float(xp.sum(xp.abs(rows - problem.a))), lse
+    return problem.marginal_error(rows), lse
 
 
 def full_check(problem, f, g):
-    """``(L1 marginal error, row log-sum-exp of g)`` at arbitrary potentials (a warm start):
+    """``(marginal error, row log-sum-exp of g)`` at arbitrary potentials (a warm start):
     rows and columns both measured."""
     xp = problem.xp
-    row_error, lse = row_check(problem, f, g)
+    lse = problem.ops.row_lse(g, shift=problem.reg * problem.log_a - f)
+    rows = xp.exp(f / problem.reg + lse)
     col_lse = problem.ops.col_lse(f, shift=problem.reg * problem.log_b - g)
     cols = xp.exp(g / problem.reg + col_lse)
-    return row_error + float(xp.sum(xp.abs(cols - problem.b))), lse
+    return problem.marginal_error(rows, cols), lse
 
 
 def _all_finite(xp, x):
-    if isinstance(x, np.ndarray):  # the hot path: plain NumPy, no wrapper overhead
-        return bool(np.isfinite(x).all())
-    return bool(xp.all(xp.isfinite(x)))
+    return all_finite(x)  # the shared check (numopt.core.linalg; NumPy fast path first)

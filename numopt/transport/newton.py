@@ -14,7 +14,9 @@ import numpy as np
 import scipy.sparse
 
 from ..backend import is_numpy_namespace
+from ..core.linalg import cg
 
+DEVICE_CHECK_EVERY = 8  # CG iterations between two host reads on a device (CuPy)
 DIAG_FLOOR = 1e-300  # smallest Jacobi pivot (a row whose plan underflowed to 0)
 
 
@@ -130,6 +132,13 @@ def newton_direction(xp, rows, cols, S, rhs, rtol, max_iter, shift=0.0, kernels=
     Returns ``(d, iterations, breakdown)`` as :func:`pcg`.
     """
     hessian = SparseHessian(xp, rows, cols, S, shift)
+    if not is_numpy_namespace(xp):
+        # CuPy / array-API: all CG scalars stay on the device, one host read per batch
+        n = hessian.n
+        return cg(
+            xp, hessian.matvec, lambda r: null_space_projection(xp, r / hessian.diag, n), rhs,
+            rtol, max_iter, project=lambda q: null_space_projection(xp, q, n),
+            check_every=DEVICE_CHECK_EVERY)
     if not (kernels and scipy.sparse.issparse(S)):
         return pcg(hessian, rhs, rtol, max_iter)
     from . import _kernels
@@ -164,24 +173,5 @@ def pcg(hessian, rhs, rtol, max_iter):
         iterate before it).
     """
     xp, n = hessian.xp, hessian.n
-    d = xp.zeros_like(rhs)
-    r = rhs
-    z = null_space_projection(xp, r / hessian.diag, n)
-    p = z
-    rz = float(xp.vecdot(r, z))
-    target = rtol * float(xp.linalg.vector_norm(rhs))
-    for it in range(max_iter):
-        if float(xp.linalg.vector_norm(r)) <= target:
-            return d, it, False
-        q = hessian.matvec(p)
-        curvature = float(xp.vecdot(p, q))
-        if not curvature > 0:
-            return d, it, True
-        alpha = rz / curvature
-        d = d + alpha * p
-        r = r - alpha * null_space_projection(xp, q, n)
-        z = null_space_projection(xp, r / hessian.diag, n)
-        rz_new = float(xp.vecdot(r, z))
-        p = z + (rz_new / rz) * p
-        rz = rz_new
-    return d, max_iter, False
+    return cg(xp, hessian.matvec, lambda r: null_space_projection(xp, r / hessian.diag, n),
+              rhs, rtol, max_iter, project=lambda q: null_space_projection(xp, q, n))

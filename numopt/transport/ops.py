@@ -21,8 +21,9 @@ use it in place of a max pass; the array-API path takes the exact maximum anyway
 
 import functools
 
-import numba
 import numpy as np
+
+from ..backend.threads import kernel_threads, run_with_threads
 
 
 class ArrayApiOps:
@@ -63,17 +64,22 @@ class ArrayApiOps:
 
 
 class NumbaOps:
-    """The same passes with the fused numba kernels (NumPy arrays, CPU, parallel)."""
+    """The same passes with the fused numba kernels (NumPy arrays, CPU, parallel); ``M`` in
+    float64 or float32 (the plan then float32), potentials and sums in float64."""
 
     def __init__(self, M, reg):
         from . import _kernels
 
-        self.M = np.ascontiguousarray(M, dtype=np.float64)
-        small = self.M.size < _kernels.PARALLEL_MIN_ENTRIES
+        # float32 costs stay float32 (half the memory traffic); sums are taken in float64
+        self.M = np.ascontiguousarray(M, dtype=np.float32 if M.dtype == np.float32
+                                      else np.float64)
+        # numopt.backend.threads: serial below the size threshold or on a busy machine
+        self.threads = kernel_threads(self.M.size, _kernels.PARALLEL_MIN_ENTRIES)
         self.row_kernel, self.col_kernel, self.col_exact_kernel, self.plan_kernel = (
-            _kernels.SERIAL[name] if small else getattr(_kernels, name)
+            functools.partial(run_with_threads, getattr(_kernels, name),
+                              _kernels.SERIAL[name], self.threads)
             for name in ("row_lse", "col_lse", "col_lse_exact", "plan_rows"))
-        self.parts = 1 if small else numba.get_num_threads()
+        self.parts = self.threads
         self.partial = np.empty((self.parts, self.M.shape[1]))
         self.reg = float(reg)
 

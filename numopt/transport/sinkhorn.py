@@ -12,6 +12,7 @@ from ..errors import InvalidProblemError
 from .base import TransportSolver, full_check, row_check, sinkhorn_half_steps
 
 EXP_LIMIT = 700.0  # |M|/reg beyond this: exp(-M/reg) leaves float64's normal range (e^±708)
+EXP_LIMIT_32 = 80.0  # the same for float32 (normal range e^±87)
 
 
 class LogSinkhorn(TransportSolver):
@@ -101,20 +102,23 @@ class ScalingSinkhorn(TransportSolver):
     def init(self, problem, start):
         xp, reg = problem.xp, problem.reg
         high, low = kernel_exponents(problem)
-        if max(high, low) > EXP_LIMIT:
-            which = "underflows to 0" if high > EXP_LIMIT else "overflows to inf"
+        limit = exp_limit(problem)
+        if max(high, low) > limit:
+            which = "underflows to 0" if high > limit else "overflows to inf"
+            kind = "float32" if limit == EXP_LIMIT_32 else "float64"
             raise InvalidProblemError(
                 f"method='sinkhorn' cannot solve this problem: the kernel exp(-M/reg) {which} "
-                f"in float64 (max(M)/reg = {high:.4g}, -min(M)/reg = {low:.4g}, limit "
-                f"{EXP_LIMIT:g}); use method='sinkhorn_log' or method='sns' (log domain), "
+                f"in {kind} (max(M)/reg = {high:.4g}, -min(M)/reg = {low:.4g}, limit "
+                f"{limit:g}); use method='sinkhorn_log' or method='sns' (log domain), "
                 "or a larger reg."
             )
         f, g = problem.start_potentials(*start)
+        f, g = xp.astype(f, problem.dtype), xp.astype(g, problem.dtype)
         K = xp.exp(-problem.M / reg)
         u, v = xp.exp(f / reg), xp.exp(g / reg)
         Kv = K @ v
         cols = v * (u @ K)
-        error = float(xp.sum(xp.abs(u * Kv - problem.a)) + xp.sum(xp.abs(cols - problem.b)))
+        error = problem.marginal_error(u * Kv, cols)
         return State(u=u, v=v, K=K, Kv=Kv, reg=reg, marginal_error=error, checked=True,
                      nit=0, phase="sinkhorn", backend=problem.backend)
 
@@ -127,7 +131,7 @@ class ScalingSinkhorn(TransportSolver):
         if nit % self.check_every and nit < self.max_iter:
             return state.replace(u=u, v=v, Kv=None, checked=False, nit=nit)
         Kv = K @ v
-        error = float(problem.xp.sum(problem.xp.abs(u * Kv - problem.a)))
+        error = problem.marginal_error(u * Kv)
         return state.replace(u=u, v=v, Kv=Kv, marginal_error=error, checked=True, nit=nit)
 
     def iterate(self, state):
@@ -136,6 +140,12 @@ class ScalingSinkhorn(TransportSolver):
     def potentials(self, state):
         xp = state.backend.xp
         return state.reg * xp.log(state.u), state.reg * xp.log(state.v)
+
+
+def exp_limit(problem):
+    """Largest ``|M|/reg`` whose kernel ``exp(-M/reg)`` is representable in the problem's
+    working dtype (``EXP_LIMIT`` for float64, ``EXP_LIMIT_32`` for float32)."""
+    return EXP_LIMIT_32 if problem.dtype == problem.xp.float32 else EXP_LIMIT
 
 
 def kernel_exponents(problem):

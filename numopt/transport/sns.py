@@ -9,7 +9,7 @@ from ..core.status import Status
 from ..core.validate import check_int, check_real
 from .base import TransportSolver
 from .newton import newton_direction, null_space_projection, sparsify
-from .sinkhorn import EXP_LIMIT, LogSinkhorn, ScalingSinkhorn, kernel_exponents
+from .sinkhorn import LogSinkhorn, ScalingSinkhorn, exp_limit, kernel_exponents
 
 WARMUP = 20  # Sinkhorn iterations before Newton, Tang et al. 2024 (N1 = 20, Sec. 5)
 KEEP_PER_BIN = 10  # drop_ratio=None: keep 10·max(n, m); 2-3n converges only linearly [R]
@@ -36,10 +36,28 @@ MERIT_SWITCH = 10.0  # switch to the marginal-error merit once slope < 10·eps·
 MERIT_STALL_STEPS = 3  # slow steps in a row near the rounding floor = no further progress
 ROUNDING_FLOOR = 1e3  # "near the floor": marginal error < 1e3·eps·sum(a)
 CG_SHIFT = 1e-10  # diagonal shift (relative to max pivot) after a CG breakdown
-# scaling-domain Sinkhorn goes on past the warm-up while each check (10 iterations) cuts
-# the error at least 4x: a Newton step costs 15-150 scaling iterations (n = 2000 .. 300),
-# so ~5 Newton steps only pay off once Sinkhorn is slower than that [R]
-FAST_SINKHORN = 0.25
+# Cost model of the Sinkhorn -> Newton switch, in "passes" (one exp pass over the n x m
+# entries) so that the decisions, and the iteration counts, do not depend on the clock.
+# At every check Sinkhorn's remaining cost is predicted from its observed contraction per
+# iteration, (err_now / err_before)^(1 / iterations), extrapolated down to tol, times the
+# cost of an iteration (ITER_PASSES); the Newton phase is predicted to cost NEWTON_STEPS
+# steps of NEWTON_PASSES passes plus a fixed NEWTON_OVERHEAD (Python, CSR assembly, CG
+# set-up; in entry-equivalents, so it weighs more on small problems). Sinkhorn goes on past
+# the warm-up while it is predicted cheaper. During the Newton phase each step's cost is
+# counted (line-search trials, CG iterations x the sparse product's share of a pass); from
+# the second step on, a Newton phase that is predicted to need more than Sinkhorn would
+# (from its contraction at the switch) hands the rest of the run to Sinkhorn.
+# Calibration [R, 2-core box, numba 2 threads, OPENBLAS 1 thread, n = 500 .. 5000]: a
+# scaling iteration (two BLAS mat-vecs) costs 0.25-0.4 of an exp pass, a log-domain
+# iteration (two fused LSE passes) about 2, a Newton step 15-150 scaling iterations.
+ITER_PASSES = {"sinkhorn": 0.35, "sinkhorn_log": 2.0}
+NEWTON_STEPS = 8
+NEWTON_PASSES = 5.0  # plan + sums, trial plan, histogram, CSR, gradient and dual
+NEWTON_OVERHEAD = 4e6  # entry-equivalents per Newton step (~5 ms)
+CG_PASS = 2.0  # a CG product with k stored entries costs 2k/(n m) + 6(n + m)/(n m) passes
+EXP_SCALINGS = 600.0  # fall back to the scaling domain only if |f|/reg, |g|/reg < 600
+NEWTON_PASSES = 6
+FALLBACK = 1.0
 MAX_LOG_CHANGE = 50.0  # first trial step: at most e^50 change in any plan entry
 
 
@@ -126,7 +144,7 @@ class SinkhornNewtonSparse(TransportSolver):
     def init(self, problem, start):
         n, m = problem.shape
         cold = all(potential is None for potential in start)
-        warm = (self.scaling if cold and max(kernel_exponents(problem)) <= EXP_LIMIT
+        warm = (self.scaling if cold and max(kernel_exponents(problem)) <= exp_limit(problem)
                 else self.sinkhorn)
         state = warm.init(problem, start)
         if self.density is not None:
@@ -136,17 +154,20 @@ class SinkhornNewtonSparse(TransportSolver):
         return state.replace(P=None, spare=None, kept=min(kept, n * m), nnz=0, slow=0,
                              floor=0, merit=False, nit_newton=0, cg_iterations=0,
                              step=math.nan, dual=math.nan, warm=warm, fast=False,
-                             last_check=state.marginal_error)
+                             last_check=state.marginal_error, check_nit=0,
+                             sinkhorn_rate=0.0, newton_cost=0.0, fallback=False)
 
     def step(self, problem, state):
-        if state.P is None and (state.nit < self.warmup or state.fast):
+        if state.P is None and (state.nit < self.warmup or state.fast or state.fallback):
             new = state.warm.step(problem, state)
             if not new.checked:
                 return new
-            # scaling iterations are cheap: keep them while they cut the error fast
-            fast = (state.warm is self.scaling and new.nit >= self.warmup
-                    and new.marginal_error <= FAST_SINKHORN * state.last_check)
-            return new.replace(fast=fast, last_check=new.marginal_error)
+            rate = _contraction(state.last_check, new.marginal_error,
+                                new.nit - state.check_nit)
+            remaining = self._sinkhorn_cost(new.warm, new.marginal_error, rate)
+            fast = remaining <= NEWTON_STEPS * self._newton_passes(problem, 0, 0)
+            return new.replace(fast=fast, last_check=new.marginal_error, check_nit=new.nit,
+                               sinkhorn_rate=rate)
         if state.P is None:
             out = None
             if self._scaling_phase(state):  # leave the scaling domain; K's buffer holds P
@@ -155,7 +176,63 @@ class SinkhornNewtonSparse(TransportSolver):
             else:
                 f, g = state.f, state.g
             state = state.replace(**self._evaluate(problem, f, g, out))
-        return self._newton_step(problem, state)
+        new = self._newton_step(problem, state)
+        if new.phase != "newton" or self.converged(new) or getattr(new, "stop", None):
+            return new
+        cost = new.newton_cost + self._newton_passes(problem, new.cg_iterations, new.nnz,
+                                                     new.trials)
+        new = new.replace(newton_cost=cost)
+        rate = _contraction(state.marginal_error, new.marginal_error, 1)
+        if new.nit_newton >= 2 and rate < 0:
+            newton_left = math.log(self.tol / new.marginal_error) / rate * (
+                cost / new.nit_newton)
+            warm = self.scaling if self._scaling_ok(problem, new) else self.sinkhorn
+            if newton_left > self._sinkhorn_cost(warm, new.marginal_error,
+                                                 new.sinkhorn_rate):
+                return self._fall_back(problem, new)
+        return new
+
+    def _newton_passes(self, problem, cg_iterations, nnz, trials=1):
+        """Cost of one Newton step in passes over the ``n x m`` entries: fixed work,
+        ``trials`` line-search evaluations and the CG products (``nnz`` stored entries;
+        a prior of ``KEEP_PER_BIN`` per row and 30 CG iterations before any step)."""
+        n, m = problem.shape
+        size = n * m
+        if not nnz:
+            nnz, cg_iterations = KEEP_PER_BIN * max(n, m), 30
+        return (NEWTON_PASSES + trials + NEWTON_OVERHEAD / size
+                + cg_iterations * CG_PASS * (nnz + 3 * (n + m)) / size)
+
+    def _sinkhorn_cost(self, warm, error, rate):
+        """Predicted passes for Sinkhorn (``warm``: scaling or log domain) to reach ``tol``
+        from ``error`` contracting by ``e^rate`` per iteration (inf if it does not)."""
+        if error <= self.tol:
+            return 0.0
+        if not rate < 0:
+            return math.inf
+        return math.log(self.tol / error) / rate * ITER_PASSES[warm.name]
+
+    @staticmethod
+    def _scaling_ok(problem, state):
+        """Whether Sinkhorn can go on in the scaling domain from ``state``'s potentials."""
+        xp, reg = problem.xp, problem.reg
+        return (max(kernel_exponents(problem)) <= exp_limit(problem) and max(
+            float(xp.max(xp.abs(state.f))), float(xp.max(xp.abs(state.g)))) / reg
+            < EXP_SCALINGS)
+
+    def _fall_back(self, problem, state):
+        """Hand the rest of the run to Sinkhorn from the Newton iterate: scaling domain
+        when the kernel and the scalings are representable, else log domain."""
+        xp, reg = problem.xp, problem.reg
+        f, g = state.f, state.g
+        common = dict(P=None, spare=None, fallback=True, fast=False, phase="sinkhorn",
+                      check_nit=state.nit, last_check=state.marginal_error)
+        if self._scaling_ok(problem, state):
+            K = xp.exp(-problem.M / reg)
+            u, v = xp.exp(f / reg), xp.exp(g / reg)
+            return state.replace(u=u, v=v, K=K, Kv=K @ v, reg=reg, warm=self.scaling,
+                                 **common)
+        return state.replace(lse=None, warm=self.sinkhorn, u=None, **common)
 
     @staticmethod
     def _scaling_phase(state):
@@ -243,13 +320,13 @@ class SinkhornNewtonSparse(TransportSolver):
         # overflow every halving)
         longest = float(problem.xp.max(problem.xp.abs(d))) / problem.reg
         alpha = min(1.0, MAX_LOG_CHANGE / longest) if longest > 0 else 1.0
-        for _ in range(self.max_halvings + 1):
+        for trial in range(self.max_halvings + 1):
             with np.errstate(over="ignore", invalid="ignore"):  # a too-long trial overflows
                 values = self._evaluate(problem, state.f + alpha * d[:n],
                                         state.g + alpha * d[n:], state.spare)
             if values["dual"] >= state.dual + self.c1 * alpha * slope or (
                     merit and values["marginal_error"] < state.marginal_error):
-                return alpha, values
+                return alpha, dict(values, trials=trial + 1)
             alpha *= 0.5
         return None
 
@@ -269,3 +346,10 @@ def _stored(xp, S):
     """Number of off-diagonal entries the sparsified Hessian keeps."""
     nnz = getattr(S, "nnz", None)
     return int(nnz) if nnz is not None else int(xp.count_nonzero(S))
+
+
+def _contraction(before, after, iterations):
+    """Log of the observed error contraction per iteration (``0`` when it did not shrink)."""
+    if iterations <= 0 or not 0 < after < before:
+        return 0.0
+    return math.log(after / before) / iterations

@@ -1,6 +1,8 @@
 r"""Gradient estimators from function values (and forward gradients from a user ``jvp``)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -105,6 +107,8 @@ def draw_directions(rng, d, k, kind):
     >>> np.allclose(U @ U.T, np.eye(3))
     True
     """
+    if d < 1:  # no direction exists: the block loop below would never end
+        raise InvalidProblemError(f"draw_directions needs dimension d >= 1, got d={d}.")
     blocks, remaining = [], k
     while remaining > 0:
         m = min(d, remaining)
@@ -157,6 +161,11 @@ def check_estimator_options(estimator, num_dirs, mu, d, jvp):
     """Validate estimator options (shared by :func:`estimate_grad` and the solvers)."""
     estimator = check_choice("estimator", estimator, ESTIMATORS)
     num_dirs = check_int("num_dirs", num_dirs, low=1)
+    if d is not None and d < 1:
+        raise InvalidProblemError(
+            "x is empty (d = 0): there is no gradient to estimate; pass a point with at least "
+            "one coordinate."
+        )
     if estimator in COORDINATE_WISE and d is not None and num_dirs not in (1, d):
         raise InvalidProblemError(
             f"num_dirs={num_dirs} with estimator={estimator!r}: this estimator always uses all "
@@ -173,8 +182,9 @@ def check_estimator_options(estimator, num_dirs, mu, d, jvp):
     return estimator, num_dirs, mu
 
 
-def estimate_grad(f, x, estimator="gaussian", num_dirs=1, mu=None, rng=None, executor=None,
-                  batched=False, jvp=None, fx=None):
+def estimate_grad(f: Callable[..., Any], x: Any, estimator: str = "gaussian", num_dirs: int = 1,
+                  mu: float | None = None, rng: Any = None, executor: Any = None,
+                  batched: bool = False, jvp: Any = None, fx: float | None = None) -> np.ndarray:
     r"""Estimate :math:`\nabla f(x)` from function values.
 
     With directions :math:`u_1, \dots, u_k` and directional-derivative estimates

@@ -5,6 +5,8 @@ import functools
 
 import numpy as np
 
+from ..backend import is_device_array, to_numpy
+from ..core.validate import as_real_scalar
 from ..errors import InvalidProblemError
 
 
@@ -16,11 +18,12 @@ class Evaluator:
     f : callable
         ``f(x) -> float`` on a point of shape ``(d,)``, or ``f(X) -> (k,)`` on a ``k x d``
         array when ``batched=True``.
-    executor : concurrent.futures.Executor, optional
+    executor : concurrent.futures.Executor or dask.distributed.Client, optional
         Runs the queries of one call in parallel (``executor.map``); a
-        ``dask.distributed.Client(...).get_executor()`` works too. The values come back in
-        order, so results are identical with or without an executor. A batched ``f`` gets one
-        ``1 x d`` block per task (identical up to how ``f`` itself rounds on blocks).
+        ``dask.distributed.Client`` is used through ``client.get_executor()``. The values
+        come back in order, so results are identical with or without an executor. A
+        batched ``f`` gets one ``1 x d`` block per task (identical up to how ``f`` itself
+        rounds on blocks), and may return its values as a CuPy array (copied back once).
     batched : bool, default False
         ``f`` takes the whole ``k x d`` array and returns ``k`` values.
     counts : dict, optional
@@ -82,11 +85,17 @@ class Evaluator:
 def check_executor(executor):
     """Return ``executor`` (or None) after checking it has a ``map`` method.
 
+    A ``dask.distributed.Client`` is accepted directly and used through its
+    ``client.get_executor()`` view (``Client.map`` itself returns futures, not values).
+
     Raises
     ------
     InvalidProblemError
         Anything else, naming what to pass.
     """
+    if _is_dask_client(executor):
+        # Client.map returns futures; its concurrent.futures view returns values in order
+        return executor.get_executor()
     if executor is not None and not callable(getattr(executor, "map", None)):
         raise InvalidProblemError(
             f"executor must be a concurrent.futures.Executor (or a dask Client's "
@@ -122,7 +131,7 @@ def map_jvp(jvp, x, V, *, executor=None, counts=None):
 
 def _as_scalar(value, name="f"):
     try:
-        return float(value)
+        return as_real_scalar(value)
     except (TypeError, ValueError) as err:
         raise InvalidProblemError(
             f"{name} must return a real scalar, got {type(value).__name__}"
@@ -131,8 +140,16 @@ def _as_scalar(value, name="f"):
         ) from err
 
 
+def _is_dask_client(executor):
+    cls = type(executor)
+    return (cls.__module__.startswith("distributed") and cls.__name__ == "Client"
+            and callable(getattr(executor, "get_executor", None)))
+
+
 def _as_values(value, k):
-    arr = np.asarray(value, dtype=np.float64).reshape(-1)
+    # a batched f on the GPU may return its k values as a device array: one copy back
+    arr = np.asarray(to_numpy(value) if is_device_array(value) else value,
+                     dtype=np.float64).reshape(-1)
     if arr.shape != (k,):
         raise InvalidProblemError(
             f"batched f returned {arr.size} values for {k} query points; with batched=True f "

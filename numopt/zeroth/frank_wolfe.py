@@ -10,7 +10,7 @@ from ..core.solver import State
 from ..errors import InvalidProblemError
 from .base import ZerothOrderSolver, nonfinite_stop, require_option
 from .estimators import RANDOM_ESTIMATORS, default_mu, estimate
-from .lmo import as_lmo
+from .lmo import Box, as_lmo
 
 SCHEDULE_SHIFT = 8.0  # t + 8 in every schedule of Sahu et al. (ALGORITHMS.md §6.4)
 STEP_NUMERATOR = 2.0  # gamma_t = 2 / (t + 8)
@@ -49,8 +49,9 @@ class ZOFrankWolfe(ZerothOrderSolver):
     constraint : LinearMinimizationOracle or str
         ``Simplex(r)``, ``L1Ball(r)``, ``L2Ball(r)``, ``Box(lower, upper)``,
         ``NuclearBall(r, shape)`` from :mod:`numopt.zeroth`, or ``"simplex"``, ``"l1"``,
-        ``"l2"`` (radius 1). Required. ``x0`` must lie in the set (``constraint.center(d)``
-        is one such point).
+        ``"l2"`` (radius 1). Required unless the problem has bounds, all finite: then C is
+        that box (``bounds=`` and ``constraint=`` together are refused). ``x0`` must lie in
+        the set (``constraint.center(d)`` is one such point).
     estimator, num_dirs, mu, seed, executor, batched, jvp, window, **kwargs
         See :class:`numopt.zeroth.base.ZerothOrderSolver` (default ``"gaussian"``, RDSA).
 
@@ -79,35 +80,57 @@ class ZOFrankWolfe(ZerothOrderSolver):
 
     name = "zo_frank_wolfe"
 
+    handles = frozenset({"bounds"})  # finite bounds, as the set C = Box(lower, upper)
+
     def __init__(self, *, constraint=None, **kwargs):
         super().__init__(**kwargs)
-        self.constraint = as_lmo(require_option(
-            self.name, "constraint", constraint,
-            "pass a set such as numopt.zeroth.L1Ball(radius) or constraint='simplex'"))
+        self.constraint = None if constraint is None else as_lmo(constraint)
 
     def init(self, problem, x0):
         x, backend, rng = self.begin(problem, x0)
-        if not self.constraint.contains(x):
+        lmo = self.feasible_set(problem)
+        if not lmo.contains(x):
             raise InvalidProblemError(
-                f"x0 lies outside the constraint set {type(self.constraint).__name__}; start "
+                f"x0 lies outside the constraint set {type(lmo).__name__}; start "
                 f"from a feasible point such as x0=constraint.center({x.shape[0]})."
             )
         est, fx = self.estimate_at(problem, x, rng, 0)
-        gap = self.gap(est.grad, x)
+        gap = self.gap(est.grad, x, lmo)
         return State(x=x, fun=fx, grad=est.grad, direction=est.grad, grad_norm=gap,
-                     gaps=(gap,), nit=0, rng=rng, backend=backend)
+                     gaps=(gap,), nit=0, rng=rng, backend=backend, lmo=lmo)
+
+    def feasible_set(self, problem):
+        """The set C: ``constraint=``, or the problem's bounds when they are all finite."""
+        box = getattr(problem, "bounds", None)
+        if box is not None and self.constraint is not None:
+            raise InvalidProblemError(
+                f"method '{self.name}' needs one set, but got both constraint= and the "
+                f"problem's bounds; pass constraint=numopt.zeroth.Box(lower, upper) alone, or "
+                "drop constraint= to use the bounds.")
+        if box is not None:
+            if not (np.all(np.isfinite(box.lower)) and np.all(np.isfinite(box.upper))):
+                raise InvalidProblemError(
+                    f"method '{self.name}' needs a compact set: every bound finite (got "
+                    "infinite ones); give finite (low, high) pairs, or use 'zo_gd' for "
+                    "unbounded sides.")
+            return Box(box.lower, box.upper)
+        return as_lmo(require_option(
+            self.name, "constraint", self.constraint,
+            "pass a set such as numopt.zeroth.L1Ball(radius) or constraint='simplex', or "
+            "finite bounds="))
 
     def step(self, problem, state):
         t, x, direction = state.nit, state.x, state.direction
         if not np.all(np.isfinite(direction)):
             return nonfinite_stop(state, "the gradient estimate")
-        vertex = self.constraint(direction)
+        vertex = state.lmo(direction)
         gamma = STEP_NUMERATOR / (t + SCHEDULE_SHIFT)
         x_new = (1.0 - gamma) * x + gamma * vertex
         est, fx = self.estimate_at(problem, x_new, state.rng, t + 1)
         rho = self.averaging(t + 1, x.shape[0])
         direction = (1.0 - rho) * direction + rho * est.grad
-        gaps = (*state.gaps, self.gap(self.gap_direction(est.grad, direction), x_new))
+        gaps = (*state.gaps, self.gap(self.gap_direction(est.grad, direction), x_new,
+                                      state.lmo))
         gaps = gaps[-self.window:]
         return state.replace(x=x_new, fun=fx, grad=est.grad, direction=direction,
                              grad_norm=sum(gaps) / len(gaps), gaps=gaps, nit=t + 1)
@@ -147,13 +170,13 @@ class ZOFrankWolfe(ZerothOrderSolver):
         (coordinate-wise) estimators, the averaged direction for the random ones."""
         return direction if self.estimator in RANDOM_ESTIMATORS else grad
 
-    def gap(self, direction, x):
+    def gap(self, direction, x, lmo):
         """Frank–Wolfe gap :math:`\\langle d, x - \\mathrm{LMO}(d)\\rangle` (>= 0)."""
-        return float(direction @ (x - self.constraint(direction)))
+        return float(direction @ (x - lmo(direction)))
 
     def final_check(self, problem, state):
         est = estimate(self.evaluator(problem), state.x, "coordinate")
         if not np.all(np.isfinite(est.grad)):
             return state
-        return state.replace(grad=est.grad, grad_norm=self.gap(est.grad, state.x),
+        return state.replace(grad=est.grad, grad_norm=self.gap(est.grad, state.x, state.lmo),
                              message=getattr(state, "message", None))

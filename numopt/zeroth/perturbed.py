@@ -72,6 +72,8 @@ class ZOPerturbed(ZOGradientDescent):
 
     name = "zo_perturbed"
     default_estimator = "sphere"
+    handles = frozenset()  # the escape perturbations and curvature probes ignore bounds
+    adaptive_estimator = False  # the escape test relies on the random estimates
 
     def __init__(self, *, radius=None, escape_iters=ESCAPE_ITERS, curvature_tol=CURVATURE_TOL,
                  **kwargs):

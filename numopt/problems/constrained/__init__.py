@@ -9,6 +9,7 @@ known optima, constrained logistic regression and the PDE-constrained control pr
 
 from ._build import KnownOptimumProblem
 from .hock_schittkowski import PROBLEMS
+from .inequality import PROBLEMS as INEQUALITY_PROBLEMS
 from .logistic import constrained_logistic
 from .pde import laplacian_2d, pde_control
 
@@ -27,5 +28,19 @@ def collection():
     return dict(PROBLEMS)
 
 
-__all__ = ["KnownOptimumProblem", "collection", "constrained_logistic", "laplacian_2d",
-           "pde_control"]
+def inequality_collection():
+    """The inequality/bounds test set (Hock & Schittkowski 1981): ``{name: factory}``; each
+    factory returns a fresh :class:`KnownOptimumProblem` with ``constraints`` (rows
+    ``lb <= c(x) <= ub``) and ``bounds``, its published start and optimal value.
+
+    Examples
+    --------
+    >>> p = inequality_collection()["HS35"]()
+    >>> p.dim, p.bounds.lower.tolist(), round(p.f_star, 6)
+    (3, [0.0, 0.0, 0.0], 0.111111)
+    """
+    return dict(INEQUALITY_PROBLEMS)
+
+
+__all__ = ["KnownOptimumProblem", "collection", "constrained_logistic", "inequality_collection",
+           "laplacian_2d", "pde_control"]

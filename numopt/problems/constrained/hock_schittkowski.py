@@ -124,6 +124,13 @@ PROBLEMS = {
                                - 127, -4 * x[0] ** 2 - x[1] ** 2 + 3 * x[0] * x[1]
                                - 2 * x[2] ** 2 - 5 * x[5] + 11 * x[6]],
                     [1.0, 2.0, 0.0, 4.0, 0.0, 1.0, 1.0], 680.630057),
+    "BT8": _hs("BT8", lambda x: x[0] ** 2 + x[1] ** 2 + x[2] ** 2,
+               lambda x: [x[0] - x[3] ** 2 + x[1] ** 2 - 1, x[0] ** 2 + x[1] ** 2 - x[4] ** 2 - 1],
+               [1.0, 1.0, 1.0, 0.0, 0.0], 1.0, [1.0, 0.0, 0.0, 0.0, 0.0],
+               "Boggs & Tolle 1989 (CUTEst BT8; degenerate: J(x*) has rank 1 in x4, x5)"),
+    "MARATOS": _hs("MARATOS", lambda x: -x[0] + 10 * (x[0] ** 2 + x[1] ** 2 - 1),
+                   lambda x: [x[0] ** 2 + x[1] ** 2 - 1], [1.1, 0.1], -1.0, [1.0, 0.0],
+                   "Maratos 1978 (CUTEst MARATOS): the full SQP step is rejected by l1 merits"),
     "BT1": _hs("BT1", lambda x: 100 * x[0] ** 2 + 100 * x[1] ** 2 - x[0] - 100,
                lambda x: [x[0] ** 2 + x[1] ** 2 - 1], [0.08, 0.06], -1.0, [1.0, 0.0],
                "Boggs & Tolle 1989"),

@@ -1,0 +1,382 @@
+r"""Working-set solvers for the Lasso and L1-regularized logistic regression.
+
+One outer iteration (:class:`WorkingSetCD` ``step``):
+
+1. score every feature by how close its dual constraint is to being violated,
+   :math:`(\lambda\omega_j - |X_j^\top\theta|)/\|X_j\|` (celer, Massias et al. 2018, eq. 9),
+   with the current support and the unpenalized features always in; keep the
+   ``max(p0, 2·|support|)`` best (skglm's growth rule, Bertrand et al. 2022, Alg. 1);
+2. solve the problem restricted to that working set — Lasso: cyclic coordinate descent with
+   Anderson extrapolation of the iterates every 5 epochs (Bertrand et al. 2022, Alg. 2);
+   logistic: proximal Newton with coordinate-descent inner solves — until the working-set
+   duality gap is below 0.3 × the current full gap (celer's inner tolerance);
+3. one pass over all features: the full gradient, the dual point (the residual rescaled
+   into the dual feasible set, and for the Lasso also the Anderson extrapolation of the
+   last residuals, whichever has the larger dual value: dual extrapolation, Massias et al.
+   2018, §3), the duality gap, and gap-safe sphere screening (Ndiaye, Fercoq, Gramfort &
+   Salmon, JMLR 2017, arXiv 1611.05780): a penalized feature with
+   :math:`|X_j^\top\theta| + \rho\|X_j\| < \lambda\omega_j`, :math:`\rho` the radius that the
+   gap and the dual's strong concavity give, is zero at the optimum and leaves for good.
+
+The run stops when the relative duality gap :math:`(P(w) - D(\theta))/P(0) \le` ``tol``:
+that is the meaning of ``tol`` for :func:`~numopt.coordinate.lasso`,
+:func:`~numopt.coordinate.l1_logistic` and :func:`~numopt.coordinate.lasso_path`.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..backend import resolve_backend
+from ..core.loop import run
+from ..core.problem import ORACLES
+from ..core.solver import Solver, State
+from ..core.status import Status
+from ..core.validate import as_float_array, check_all_finite, check_int
+from ..errors import InvalidProblemError
+from . import _ws_kernels as K
+
+P0 = 10  # first working-set size (celer, skglm)
+GROWTH = 1  # the working set never shrinks (measured: doubling it each time is slower)
+SATURATED = 0.9  # support ≥ 90 % of the working set: it grows 4x, not 2x
+FAST_GROWTH = 4
+ALL_ABOVE = 0.5  # a working set above half the candidates takes them all
+EXTRAPOLATE_BELOW = 1e3  # dual extrapolation (a second pass) only when gap < 1e3 tol
+INNER_RATIO = 0.3  # inner tolerance = INNER_RATIO × current duality gap (celer)
+CHECK_EVERY = 10  # Lasso: epochs between working-set gap checks
+MAX_EPOCHS = 50_000  # Lasso: cap on the epochs of one inner solve
+MAX_NEWTON = 50  # logistic: Newton steps of one inner solve
+MAX_CD = 20  # logistic: coordinate-descent epochs per Newton step
+DUAL_K = K.ANDERSON_K + 1  # residuals kept for dual extrapolation
+SAFE_MARGIN = 1e-8  # screening test margin: rounding never removes an active feature
+
+
+class Design:
+    """A design matrix prepared for column access without densification.
+
+    ``X`` dense: kept column-major (one copy when given row-major); scipy.sparse: CSC with
+    sorted indices (one conversion when given in another format). ``row_scale`` multiplies
+    row ``i`` by ``row_scale[i]`` (the square roots of Lasso sample weights).
+    """
+
+    def __init__(self, X, row_scale=None):
+        if sp.issparse(X):
+            X = sp.csc_matrix(X, dtype=np.float64)
+            check_all_finite("X", X.data)
+            if row_scale is not None:
+                X = sp.csc_matrix(sp.diags(row_scale) @ X)
+            X.sort_indices()
+            self.sparse = True
+            self.X = X
+            self.data, self.indices, self.indptr = X.data, X.indices.astype(
+                np.int64, copy=False), X.indptr.astype(np.int64, copy=False)
+        else:
+            X = as_float_array("X", X, ndim=2)
+            if row_scale is not None:
+                X = X * row_scale[:, None]
+            X = np.asfortranarray(X)
+            self.sparse = False
+            self.X = X
+            self.data = X.ravel(order="F")
+            self.indices = self.indptr = np.zeros(1, dtype=np.int64)
+        self.n, self.d = X.shape
+        self.XT = X.T  # CSR view of the CSC arrays (no copy) / C-ordered view
+
+    def arrays(self):
+        return self.sparse, self.data, self.indices, self.indptr, self.n
+
+    def rmatvec(self, v):
+        """``Xᵀv``: one pass over the data."""
+        return np.asarray(self.XT @ v).ravel()
+
+    def matvec(self, w):
+        return np.asarray(self.X @ w).ravel()
+
+    def sq_norms(self, h=None):
+        """``Σ_i h_i X_ij²`` for every column (``h = 1`` when None)."""
+        if self.sparse:
+            sq = self.X.multiply(self.X)
+            return np.asarray(sq.sum(axis=0) if h is None else sq.T @ h).ravel()
+        if h is None:
+            return np.einsum("ij,ij->j", self.X, self.X)
+        return np.einsum("ij,ij,i->j", self.X, self.X, h)
+
+
+class GLM:
+    """A Lasso or L1-logistic instance in numopt's sum scale.
+
+    Lasso: :math:`P(w) = \\tfrac12\\sum_i s_i(y_i - x_i^\\top w)^2 + \\lambda\\sum_j
+    \\omega_j|w_j|`; logistic: :math:`P(w) = \\sum_i s_i\\log(1 + e^{-y_i x_i^\\top w}) +
+    \\lambda\\sum_j\\omega_j|w_j|` (labels ±1). ``pen = λ ω``.
+    """
+
+    def __init__(self, kind, X, y, lam, weights=None, sample_weight=None):
+        self.kind = kind
+        y = as_float_array("y", y, ndim=1)
+        n = X.shape[0]
+        if y.shape != (n,):
+            raise InvalidProblemError(
+                f"y must have shape ({n},) to match the {n} rows of X, got {y.shape}.")
+        s = None
+        if sample_weight is not None:
+            s = as_float_array("sample_weight", sample_weight, ndim=1)
+            if s.shape != (n,) or np.any(s < 0) or not np.any(s > 0):
+                raise InvalidProblemError(
+                    f"sample_weight must be {n} non-negative numbers, not all zero; got "
+                    f"shape {s.shape}" + (" with negative entries" if np.any(s < 0) else "")
+                    + ".")
+        self.total_weight = float(n if s is None else s.sum())
+        if kind == "lasso":
+            root = None if s is None else np.sqrt(s)
+            self.design = Design(X, root)
+            self.y = y if root is None else y * root
+            self.s = np.ones(n)
+            self.null_value = max(0.5 * float(self.y @ self.y), 1e-300)
+        else:
+            self.design = Design(X)
+            self.y = y
+            self.s = np.ones(n) if s is None else s
+            self.null_value = float(self.s.sum()) * np.log(2.0)
+        d = self.design.d
+        if weights is None:
+            omega = np.ones(d)
+        else:
+            omega = as_float_array("weights", weights, ndim=1)
+            if omega.shape != (d,) or np.any(omega < 0):
+                raise InvalidProblemError(
+                    f"weights must be {d} non-negative penalty factors (one per column of X; "
+                    f"0 leaves a feature unpenalized), got shape {omega.shape}"
+                    + (" with negative entries" if np.any(omega < 0) else "") + ".")
+        self.weights = omega
+        self.set_penalty(lam)
+        self.norms2 = self.design.sq_norms()
+        self.norms = np.sqrt(self.norms2)
+        self.inv_lc = np.where(self.norms2 > 0, 1.0 / np.where(self.norms2 > 0, self.norms2,
+                                                                  1.0), 0.0)
+        self.counts = dict.fromkeys(ORACLES, 0)
+
+    def set_penalty(self, lam):
+        """Set the penalty λ (sum scale): ``pen = λ ω``."""
+        self.lam = float(lam)
+        self.pen = self.lam * self.weights
+        self.penalized = np.flatnonzero(self.pen > 0)
+        self.inv_pen = 1.0 / self.pen[self.penalized]
+
+    def reset_counts(self):
+        self.counts = dict.fromkeys(ORACLES, 0)
+
+    # -------------------------------------------------------------- values at a point
+    def aux(self, w):
+        """Residual ``y − Xw`` (Lasso) or margins ``Xw`` (logistic)."""
+        z = self.design.matvec(w)
+        return self.y - z if self.kind == "lasso" else z
+
+    def dual_residual(self, aux):
+        """``ν`` with ``X_jᵀν = −∂f/∂w_j``: ``r`` (Lasso), ``s y σ(−y z)`` (logistic)."""
+        if self.kind == "lasso":
+            return aux
+        return self.s * self.y / (1.0 + np.exp(self.y * aux))
+
+    def primal(self, w, aux):
+        self.counts["fun"] += 1
+        if self.kind == "lasso":
+            loss = 0.5 * float(aux @ aux)
+        else:
+            loss = float(self.s @ np.logaddexp(0.0, -self.y * aux))
+        return loss + float(self.pen @ np.abs(w))
+
+    def dual(self, nu, corr):
+        """Dual value at ``θ = c ν``, ``c`` the largest ``≤ 1`` making ``|X_jᵀθ| ≤ pen_j``
+        on penalized features; returns ``(D, c)``."""
+        worst = float(np.max(np.abs(corr[self.penalized]) * self.inv_pen)) if (
+            self.penalized.size) else 0.0
+        c = 1.0 if worst <= 1.0 else 1.0 / worst
+        if self.kind == "lasso":
+            return c * float(nu @ self.y) - 0.5 * c * c * float(nu @ nu), c
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = np.where(self.s > 0, c * nu * self.y / np.where(self.s > 0, self.s, 1.0), 0.0)
+        p = np.clip(p, 0.0, 1.0)
+        ent = np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0) + np.where(
+            p < 1, (1 - p) * np.log(np.where(p < 1, 1 - p, 1.0)), 0.0)
+        return -float(self.s @ ent), c
+
+    def radius(self, gap):
+        """Gap-safe sphere radius: the dual is μ-strongly concave in ``ν`` with μ = 1
+        (Lasso) or 4/max(s) (logistic), so ``‖θ − θ*‖ ≤ sqrt(2 gap/μ)``."""
+        gap = max(gap, 0.0)
+        if self.kind == "lasso":
+            return np.sqrt(2.0 * gap)
+        return np.sqrt(0.5 * gap * float(self.s.max()))
+
+    def violation(self, w, corr):
+        """``max_j dist(X_jᵀν, pen_j ∂|w_j|)``: the optimality violation (0 at the optimum)."""
+        nz = w != 0
+        out = np.where(nz, np.abs(corr - self.pen * np.sign(w)),
+                       np.maximum(np.abs(corr) - self.pen, 0.0))
+        return float(out.max()) if out.size else 0.0
+
+
+class WorkingSetCD(Solver):
+    """Outer loop of the working-set solvers (see the module docstring); one ``step`` is one
+    working-set iteration. ``converged``: relative duality gap ≤ ``tol``."""
+
+    name = "working_set_cd"
+    requires = ()
+    backends = ("numba",)
+
+    def __init__(self, *, p0=P0, screening=True, anderson=True, dual_extrapolation=True,
+                 max_epochs=MAX_EPOCHS, **kwargs):
+        super().__init__(**kwargs)
+        self.p0 = check_int("p0", p0, low=1)
+        self.screening = bool(screening)
+        self.anderson = bool(anderson)
+        self.dual_extrapolation = bool(dual_extrapolation)
+        self.max_epochs = check_int("max_epochs", max_epochs, low=1)
+
+    # ----------------------------------------------------------------- helpers
+    def _measure(self, glm, w, aux, screened, extra=None):
+        """Full pass: correlations, best dual point, gap, screening."""
+        nu = glm.dual_residual(aux)
+        corr = glm.design.rmatvec(nu)
+        glm.counts["grad"] += 1
+        primal = glm.primal(w, aux)
+        dual, c = glm.dual(nu, corr)
+        best_corr = c * corr
+        if extra is not None and self.tol * glm.null_value < primal - dual < (
+                EXTRAPOLATE_BELOW * self.tol * glm.null_value):
+            corr_x = glm.design.rmatvec(extra)
+            dual_x, c_x = glm.dual(extra, corr_x)
+            if dual_x > dual:
+                dual, best_corr = dual_x, c_x * corr_x
+        gap = max(primal - dual, 0.0)
+        if self.screening:
+            rad = glm.radius(gap)
+            kill = (glm.pen > 0) & (np.abs(best_corr) + rad * glm.norms
+                                    < (1.0 - SAFE_MARGIN) * glm.pen)
+            screened = screened | kill
+        return corr, best_corr, primal, gap, screened
+
+    def _state(self, glm, w, aux, screened, nit, extra=None, **fields):
+        corr, best_corr, primal, gap, screened = self._measure(glm, w, aux, screened, extra)
+        newly = screened & (w != 0)
+        if np.any(newly):  # screened features are zero at the optimum: put them there
+            w = w.copy()
+            if glm.kind == "lasso":
+                aux = aux + glm.design.matvec(np.where(newly, w, 0.0))
+            else:
+                aux = aux - glm.design.matvec(np.where(newly, w, 0.0))
+            w[newly] = 0.0
+            corr, best_corr, primal, gap, screened = self._measure(glm, w, aux, screened)
+        return State(backend=self._backend, x=w, aux=aux, fun=primal, grad=-corr, grad_norm=glm.violation(w, corr),
+                     gap=gap, rel_gap=gap / glm.null_value, dual_corr=best_corr,
+                     screened=screened, nit=nit, **fields)
+
+    # ----------------------------------------------------------------- Solver API
+    def init(self, glm, x0):
+        d = glm.design.d
+        w = np.zeros(d) if x0 is None else np.array(x0, dtype=np.float64)
+        if w.shape != (d,) or not np.all(np.isfinite(w)):
+            raise InvalidProblemError(
+                f"x0 must be {d} finite numbers (a warm start for the coefficients), got "
+                f"shape {w.shape}.")
+        w[(glm.norms2 == 0) & (glm.pen > 0)] = 0.0  # zero columns: the penalty decides
+        screened = np.zeros(d, dtype=bool)
+        self._backend = resolve_backend("numba", w, supported=self.backends, method=self.name)
+        return self._state(glm, w, glm.aux(w), screened, 0, ws_size=0, epochs=0,
+                           total_epochs=0, inner_gap=np.inf, extrapolated=0)
+
+    def converged(self, state):
+        return state.rel_gap <= self.tol
+
+    def step(self, glm, state):
+        w, aux = state.x.copy(), state.aux.copy()
+        ws, complete = self._working_set(glm, state)
+        final = self.tol * glm.null_value
+        # a working set holding every candidate is the whole problem: solve it to the end
+        tol_in = final if complete else max(INNER_RATIO * state.gap, 0.1 * final)
+        arrays = glm.design.arrays()
+        extra = None
+        if glm.kind == "lasso":
+            res_buf = np.empty((DUAL_K if self.dual_extrapolation else 0, glm.design.n))
+            epochs, inner_gap, accepted = K.lasso_inner(
+                *arrays, w, aux, glm.y, ws, glm.inv_lc, glm.pen, tol_in, self.max_epochs,
+                CHECK_EVERY, self.anderson, res_buf)
+            if self.dual_extrapolation and epochs >= DUAL_K:
+                extra = _extrapolate_residual(res_buf, epochs)
+        else:
+            epochs, inner_gap, accepted = K.logistic_inner(
+                *arrays, w, aux, glm.y, glm.s, ws, glm.pen, tol_in, MAX_NEWTON, MAX_CD)
+        glm.counts["hess"] += int(glm.kind != "lasso") * int(epochs)
+        if not (np.all(np.isfinite(w)) and np.all(np.isfinite(aux))):
+            return state.replace(nit=state.nit + 1, stop=Status.NONFINITE,
+                                 message="the coefficients became NaN/inf in the inner solve "
+                                         "(data too large in magnitude?).")
+        new = self._state(glm, w, aux, state.screened, state.nit + 1, extra=extra,
+                          ws_size=int(ws.size), epochs=int(epochs),
+                          total_epochs=state.total_epochs + int(epochs), inner_gap=inner_gap,
+                          extrapolated=state.extrapolated + int(accepted))
+        return new
+
+    def _working_set(self, glm, state):
+        w, pen = state.x, glm.pen
+        norms = glm.norms
+        with np.errstate(divide="ignore", invalid="ignore"):
+            score = (pen - np.abs(state.dual_corr)) / norms
+        score[norms == 0] = np.inf
+        score[(w != 0) | (pen == 0)] = -np.inf
+        score[(norms == 0) & (pen == 0)] = np.inf  # zero columns never move
+        score[state.screened] = np.inf
+        candidates = int(np.count_nonzero(np.isfinite(score) | (score == -np.inf)))
+        nnz = int(np.count_nonzero(w))
+        size = max(self.p0, 2 * nnz, GROWTH * state.ws_size)
+        if state.ws_size and nnz >= SATURATED * state.ws_size:
+            # the support filled the set: grow faster, but not past 2n (an L1 solution in
+            # general position has at most n non-zeros)
+            size = max(size, min(FAST_GROWTH * state.ws_size, 2 * glm.design.n))
+        if size >= ALL_ABOVE * candidates:
+            size = candidates  # nearly everything: one pass per epoch is as cheap
+        size = min(size, candidates)
+        if size == 0:
+            return np.zeros(0, dtype=np.int64), True
+        if size < score.size:
+            ws = np.argpartition(score, size - 1)[:size]
+        else:
+            ws = np.arange(score.size)
+        ws = ws[np.isfinite(score[ws]) | (score[ws] == -np.inf)]
+        return np.sort(ws).astype(np.int64), size == candidates
+
+    # ----------------------------------------------------------------- recording
+    def record(self, state):
+        return {"fun": float(state.fun), "grad_norm": float(state.grad_norm),
+                "duality_gap": float(state.rel_gap), "ws_size": int(state.ws_size),
+                "epochs": int(state.epochs), "screened": int(np.count_nonzero(state.screened))}
+
+    def measure(self, state):
+        return float(state.rel_gap)
+
+    def result(self, problem, state, status, history, elapsed):
+        res = super().result(problem, state, status, history, elapsed)
+        res["duality_gap"] = float(state.rel_gap)
+        res["gap"] = float(state.gap)
+        res["epochs"] = int(state.total_epochs)
+        res["screened"] = int(np.count_nonzero(state.screened))
+        res["extrapolated"] = int(state.extrapolated)
+        return res
+
+
+def _extrapolate_residual(res_buf, epochs):
+    """Anderson extrapolation of the last ``K+1`` stored residuals (dual extrapolation,
+    Massias, Gramfort & Salmon 2018, eq. 11); None when the system is singular."""
+    rows = res_buf.shape[0]
+    order = [(epochs + t) % rows for t in range(rows)]  # oldest first
+    buf = res_buf[order]
+    c = K.anderson_weights(buf)
+    if c.size == 0:
+        return None
+    return c @ buf[1:]
+
+
+def solve(glm, x0, *, tol, max_iter, callback=None, **options):
+    """Run :class:`WorkingSetCD` on a :class:`GLM`; returns ``(coef, result)``."""
+    solver = WorkingSetCD(tol=tol, max_iter=max_iter, **options)
+    res = run(solver, glm, x0, callback=callback)
+    return np.asarray(res.x), res

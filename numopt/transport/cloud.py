@@ -1,0 +1,371 @@
+r"""Point clouds in place of a cost matrix: :class:`PointCloud`, its transport problem and the
+log-domain Sinkhorn that runs on it with online log-sum-exps (memory O(n + m)),
+ε-scaling and kernel truncation.
+
+``sinkhorn(a, b, PointCloud(x, y), reg)`` never forms the ``n x m`` cost matrix: each
+half-step is one parallel pass of :func:`numopt.transport._cloud_kernels.cloud_lse` over
+tiles of points (the leaves of a k-d tree), and tiles whose every plan entry is below
+``e^-T`` of the row's total are skipped (Schmitzer 2019, arXiv 1610.06519, Sec. 3.3).
+"""
+
+import functools
+import math
+
+import numba
+import numpy as np
+from scipy.spatial import cKDTree
+
+from ..core.solver import State
+from ..core.validate import check_choice, check_int, check_real
+from ..errors import InvalidProblemError
+from . import _cloud_kernels
+from .base import full_check
+from .problem import TransportProblem, as_arrays
+from .sinkhorn import LogSinkhorn
+
+COSTS = ("sqeuclidean", "euclidean")
+TRUNCATE = 50.0  # skip tiles whose entries are all below e^-50 of the row's total
+LEAF_SIZE = 128  # k-d tree leaf size = tile size of the online kernels
+EPS_SCALING = 0.5  # reg shrinks by this factor per ε-scaling stage (GeomLoss's default)
+DENSE_LIMIT = 1 << 27  # LazyPlan.toarray() refuses plans with more entries (1 GiB float64)
+
+
+class PointCloud:
+    r"""Two point clouds and a ground cost, in place of a cost matrix ``M``.
+
+    ``sinkhorn(a, b, PointCloud(x, y, cost="sqeuclidean"), reg)`` solves the problem with
+    ``M[i, j] = c(x[i], y[j])`` without forming ``M``: the costs are computed on the fly,
+    so memory is O((n + m)·d) instead of O(n·m).
+
+    Parameters
+    ----------
+    x : array_like, shape (n, d) or (n,)
+        Source points.
+    y : array_like, shape (m, d) or (m,)
+        Target points (same ``d``).
+    cost : {"sqeuclidean", "euclidean"} or callable, default "sqeuclidean"
+        :math:`\|x - y\|^2`, :math:`\|x - y\|`, or a numba-jitted function
+        ``cost(u, v) -> float`` of two coordinate vectors (``numba.njit``; a plain Python
+        function is jitted for you). Callable costs are never truncated (no bound).
+    truncate : float or None, default 50
+        Kernel truncation depth ``T``: tiles whose plan entries are all below ``e^-T`` of
+        their row's total are skipped (about ``n·m·e^-T`` of relative error at worst);
+        None computes every entry.
+    leaf_size : int, default 128
+        Points per tile (k-d tree leaf).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import numopt as no
+    >>> rng = np.random.default_rng(0)
+    >>> x, y = rng.random((300, 2)), rng.random((200, 2))
+    >>> geo = no.transport.PointCloud(x, y)
+    >>> res = no.transport.sinkhorn(np.full(300, 1 / 300), np.full(200, 1 / 200), geo, 0.01)
+    >>> bool(res.success), res.plan.shape, res.marginal_error <= 1e-9
+    (True, (300, 200), True)
+    >>> np.allclose(np.asarray(res.plan).sum(axis=0), 1 / 200)
+    True
+    """
+
+    def __init__(self, x, y, cost="sqeuclidean", *, truncate=TRUNCATE, leaf_size=LEAF_SIZE):
+        self.x, self.y = (_points(name, v) for name, v in (("x", x), ("y", y)))
+        if self.x.shape[1] != self.y.shape[1]:
+            raise InvalidProblemError(
+                f"x and y must have the same number of coordinates, got x with "
+                f"{self.x.shape[1]} and y with {self.y.shape[1]} columns.")
+        if callable(cost):
+            self.cost = cost if isinstance(cost, numba.core.registry.CPUDispatcher) else (
+                numba.njit(cost))
+        else:
+            check_choice("cost", cost, COSTS)
+            self.cost = cost
+        self.truncate = None if truncate is None else check_real("truncate", truncate,
+                                                                 low=1.0)
+        self.leaf_size = check_int("leaf_size", leaf_size, low=1)
+
+    @property
+    def shape(self):
+        """``(n, m)``: the shape of the cost matrix this cloud stands for."""
+        return (self.x.shape[0], self.y.shape[0])
+
+    def matrix(self):
+        """The dense ``n x m`` cost matrix (small clouds; tests and reference runs)."""
+        if callable(self.cost):
+            return np.array([[self.cost(u, v) for v in self.y] for u in self.x])
+        M = ((self.x[:, None, :] - self.y[None, :, :]) ** 2).sum(-1)
+        return np.sqrt(M) if self.cost == "euclidean" else M
+
+    def __repr__(self):
+        name = getattr(self.cost, "__name__", self.cost)
+        return f"PointCloud(n={self.shape[0]}, m={self.shape[1]}, d={self.x.shape[1]}, " \
+               f"cost={name!r})"
+
+
+def _points(name, value):
+    (value,) = as_arrays(**{name: value})
+    try:
+        value = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise InvalidProblemError(f"{name} must be a real array of points: {err}") from err
+    if value.ndim == 1:
+        value = value[:, None]
+    if value.ndim != 2 or value.shape[0] == 0:
+        raise InvalidProblemError(
+            f"{name} must be an (n, d) array of points, got shape {value.shape}.")
+    if not np.all(np.isfinite(value)):
+        raise InvalidProblemError(f"{name} contains NaN or inf coordinates; remove them.")
+    return value
+
+
+class _Side:
+    """One cloud sorted by the leaves of a k-d tree: points, transposed points, tile
+    starts and boxes."""
+
+    def __init__(self, points, leaf_size):
+        tree = cKDTree(points, leafsize=leaf_size, balanced_tree=False, compact_nodes=False)
+        leaves = []
+        stack = [tree.tree]
+        while stack:
+            node = stack.pop()
+            if node.split_dim == -1:
+                leaves.append((node.start_idx, node.end_idx))
+            else:
+                stack.extend((node.greater, node.lesser))  # lesser first: in index order
+        leaves.sort()
+        self.order = tree.indices.astype(np.int64)
+        self.points = np.ascontiguousarray(points[self.order])
+        self.transposed = np.ascontiguousarray(self.points.T)
+        self.starts = np.array([s for s, _ in leaves] + [leaves[-1][1]], dtype=np.int64)
+        self.lo = np.ascontiguousarray(np.minimum.reduceat(self.points, self.starts[:-1]))
+        self.hi = np.ascontiguousarray(np.maximum.reduceat(self.points, self.starts[:-1]))
+
+
+class CloudOps:
+    """``row_lse``/``col_lse`` of a point-cloud problem (the interface of
+    :class:`~numopt.transport.ops.NumbaOps`), in the tree order of both clouds, with an
+    optional ``reg`` override (ε-scaling)."""
+
+    def __init__(self, source, target, cost, truncate, reg):
+        self.source, self.target, self.reg = source, target, float(reg)
+        self.euclid = cost == "euclidean"
+        self.cost_fn = cost if callable(cost) else None
+        self.cost_swapped = _swapped(cost) if callable(cost) else None
+        self.truncate = np.inf if truncate is None else float(truncate)
+        self._empty = np.empty(0)
+
+    def _lse(self, rows, cols, v, shift, reg, cost_fn, weights=None):
+        out = np.empty(rows.points.shape[0])
+        guess = np.full(out.size, np.nan) if shift is None else np.ascontiguousarray(shift)
+        v = np.ascontiguousarray(v, dtype=np.float64)
+        vmax = np.empty(cols.starts.size - 1)
+        _cloud_kernels.call("tile_max", v.size // 64, v, cols.starts, vmax)
+        _cloud_kernels.call(
+            "cloud_lse", out.size * v.size, rows.points, cols.transposed, cols.points, v,
+            guess, float(reg or self.reg), cols.starts, cols.lo, cols.hi, vmax, self.euclid,
+            cost_fn, self.truncate, out, self._empty if weights is None else weights)
+        return out
+
+    def row_lse(self, g, shift=None, reg=None):
+        """Row log-sum-exps of ``(g - C) / reg`` (length n)."""
+        return self._lse(self.source, self.target, g, shift, reg, self.cost_fn)
+
+    def col_lse(self, f, shift=None, reg=None):
+        """Column log-sum-exps of ``(f - C) / reg`` (length m)."""
+        return self._lse(self.target, self.source, f, shift, reg, self.cost_swapped)
+
+    def row_cost(self, g, shift=None):
+        """``(row LSE, plan-weighted mean cost of each row)``."""
+        weights = np.empty(self.source.points.shape[0])
+        lse = self._lse(self.source, self.target, g, shift, None, self.cost_fn, weights)
+        return lse, weights
+
+    def plan(self, f, g, out=None):
+        """Dense ``(P, row sums, column sums)`` in tree order (small clouds only)."""
+        C = _dense_cost(self)
+        P = np.exp((f[:, None] + g[None, :] - C) / self.reg)
+        return P, P.sum(axis=1), P.sum(axis=0)
+
+
+def _dense_cost(ops):
+    cloud = PointCloud(ops.source.points, ops.target.points,
+                       ops.cost_fn if ops.cost_fn is not None
+                       else ("euclidean" if ops.euclid else "sqeuclidean"))
+    return cloud.matrix()
+
+
+@functools.cache
+def _swapped(cost):
+    """``cost`` with its arguments swapped (the column pass), one per cost function: each
+    new function recompiles the kernel."""
+    @numba.njit
+    def swapped(u, v):
+        return cost(v, u)
+    return swapped
+
+
+class CloudProblem(TransportProblem):
+    """:class:`~numopt.transport.problem.TransportProblem` with a :class:`PointCloud` in
+    place of ``M``: both clouds sorted by the leaves of a k-d tree (the reduced problem's
+    order), zero-mass points dropped, costs computed online by :class:`CloudOps`."""
+
+    def __init__(self, a, b, cloud, reg, *, backend="auto", supported=("numba",),
+                 method=None):
+        from ..backend import resolve_backend
+
+        self.reg = check_real("reg", reg, low=0.0, low_open=True)
+        a, b = as_arrays(a=a, b=b)
+        a, b = (np.asarray(v, dtype=np.float64) for v in (a, b))
+        if a.ndim != 1 or b.ndim != 1 or a.shape[0] != cloud.shape[0] or (
+                b.shape[0] != cloud.shape[1]):
+            raise InvalidProblemError(
+                f"a and b must be weight vectors of lengths {cloud.shape} (one weight per "
+                f"point of x and of y), got shapes {a.shape} and {b.shape}.")
+        self.dtype = np.float64
+        self.backend = resolve_backend(backend, a, b, supported=supported, method=method)
+        self.xp = self.backend.xp
+        a, b = self._weights(self.xp, a, b)
+        kept_x, kept_y = np.flatnonzero(a > 0), np.flatnonzero(b > 0)
+        self.source = _Side(cloud.x[kept_x], cloud.leaf_size)
+        self.target = _Side(cloud.y[kept_y], cloud.leaf_size)
+        self.cloud = cloud
+        self.full_shape = cloud.shape
+        self.rows_kept = kept_x[self.source.order]
+        self.cols_kept = kept_y[self.target.order]
+        self.dropped = True  # the tree order is a permutation: always map back
+        self.a, self.b = a[self.rows_kept], b[self.cols_kept]
+        self.log_a, self.log_b = np.log(self.a), np.log(self.b)
+        self.M = None
+        self.ops = CloudOps(self.source, self.target, cloud.cost, cloud.truncate, self.reg)
+
+    @property
+    def potential_dtype(self):
+        return np.float64
+
+    def summary(self, f, g):
+        """``(LazyPlan, rows, cols, <P, C>)`` from two online passes (no dense plan)."""
+        reg = self.reg
+        lse, mean_cost = self.ops.row_cost(g, shift=reg * self.log_a - f)
+        rows = np.exp(f / reg + lse)
+        cols = np.exp(g / reg + self.ops.col_lse(f, shift=reg * self.log_b - g))
+        cost = self.mass * float(rows @ mean_cost)
+        return LazyPlan(self, f, g, rows, cols), rows, cols, cost
+
+
+class LazyPlan:
+    """The transport plan of a point-cloud problem, never formed unless asked for.
+
+    ``np.asarray(plan)`` / ``plan.toarray()`` builds the dense ``n x m`` plan (refused above
+    ``2^27`` entries); ``plan.sum(axis)`` gives the marginals from the solve's last pass;
+    ``plan.shape``, ``plan.f``, ``plan.g`` (potentials of the problem as given,
+    POT convention: ``P[i, j] = exp((f[i] + g[j] - c(x[i], y[j])) / reg)``).
+    """
+
+    def __init__(self, problem, f, g, rows, cols):
+        self._problem = problem
+        self._f, self._g = f, g
+        self.f, self.g = problem.restore_potentials(f, g)
+        self.reg = problem.reg
+        self.shape = problem.full_shape
+        mass = problem.mass
+        self._rows = problem._expand(rows * mass, 0, 0.0)
+        self._cols = problem._expand(cols * mass, 1, 0.0)
+
+    def sum(self, axis=None):
+        """Row sums (``axis=1``), column sums (``axis=0``) or the total mass."""
+        if axis is None:
+            return float(self._rows.sum())
+        check_choice("axis", axis, (0, 1, -1))
+        return self._rows.copy() if axis in (1, -1) else self._cols.copy()
+
+    def toarray(self):
+        """The dense plan (original point order; zero rows/columns for zero-mass points)."""
+        size = self.shape[0] * self.shape[1]
+        if size > DENSE_LIMIT:
+            raise InvalidProblemError(
+                f"the plan has {size} entries (> {DENSE_LIMIT}); use plan.sum(axis), "
+                "plan.f and plan.g, or a smaller cloud.")
+        p = self._problem
+        P, _, _ = p.ops.plan(self._f, self._g)
+        return p.restore_plan(P)
+
+    def __array__(self, dtype=None, copy=None):
+        P = self.toarray()
+        return P if dtype is None else P.astype(dtype)
+
+    def __repr__(self):
+        return f"LazyPlan(shape={self.shape}, mass={self.sum():.6g})"
+
+
+class CloudSinkhorn(LogSinkhorn):
+    r"""Log-domain Sinkhorn on a :class:`PointCloud` (``method="sinkhorn_log"`` with a point
+    cloud): online log-sum-exps (:class:`CloudOps`), kernel truncation, and ε-scaling.
+
+    ε-scaling (Kosowsky & Yuille 1994; Schmitzer 2019, arXiv 1610.06519, Sec. 3.2; Feydy et
+    al. 2019, arXiv 1810.08278, GeomLoss): from a cold start the run first makes one
+    Sinkhorn iteration at each of ``reg_k = max(reg, D · eps_scaling^k)``, ``D`` the largest
+    cost between the clouds' bounding boxes, then iterates at ``reg`` with the usual
+    checks. The annealing iterations count in ``nit`` (history phase ``"scaling"``).
+
+    Parameters
+    ----------
+    eps_scaling : float or None, default 0.5
+        Factor between stages (in ``(0, 1)``); None turns ε-scaling off.
+    check_every, tol, max_iter, **kwargs
+        As :class:`~numopt.transport.sinkhorn.LogSinkhorn`.
+    """
+
+    name = "sinkhorn_log"
+    backends = ("numba",)
+
+    def __init__(self, *, eps_scaling=EPS_SCALING, **kwargs):
+        super().__init__(**kwargs)
+        self.eps_scaling = None if eps_scaling is None else check_real(
+            "eps_scaling", eps_scaling, low=0.0, high=1.0, low_open=True, high_open=True)
+
+    def init(self, problem, start):
+        cold = all(potential is None for potential in start)
+        schedule = _schedule(problem, self.eps_scaling) if cold else []
+        if not schedule:
+            return super().init(problem, start).replace(schedule=(), stage=0, last_reg=None)
+        f, g = problem.start_potentials(*start)
+        # not measured during the annealing (checked=False); 2 = the L1 error of no plan
+        return State(f=f, g=g, lse=None, marginal_error=2.0, checked=False, nit=0,
+                     phase="scaling", backend=problem.backend, schedule=tuple(schedule),
+                     stage=0, last_reg=None)
+
+    def step(self, problem, state):
+        if state.stage >= len(state.schedule):
+            return super().step(problem, state)
+        reg = state.schedule[state.stage]
+        ops, last = problem.ops, state.last_reg
+        f = reg * (problem.log_a - ops.row_lse(
+            state.g, shift=None if last is None else last * problem.log_a - state.f, reg=reg))
+        g = reg * (problem.log_b - ops.col_lse(
+            f, shift=None if last is None else last * problem.log_b - state.g, reg=reg))
+        state = state.replace(f=f, g=g, nit=state.nit + 1, stage=state.stage + 1,
+                              last_reg=reg)
+        if state.stage < len(state.schedule):
+            return state
+        error, lse = full_check(problem, f, g)  # annealing done: measure at the target reg
+        return state.replace(lse=lse, marginal_error=error, checked=True, phase="sinkhorn")
+
+
+def _schedule(problem, factor):
+    """``reg_k = D · factor^k`` above ``reg`` (``D``: the largest cost between the boxes of
+    the two clouds), then stop (the run goes on at ``reg``)."""
+    if factor is None:
+        return []
+    src, tgt = problem.source.points, problem.target.points
+    span = np.maximum(src.max(0), tgt.max(0)) - np.minimum(src.min(0), tgt.min(0))
+    cost = problem.cloud.cost
+    if callable(cost):
+        top = float(max(abs(cost(src[0], tgt[-1])), abs(cost(src[-1], tgt[0]))))
+    else:
+        top = float(span @ span)
+        top = math.sqrt(top) if cost == "euclidean" else top
+    out, reg = [], top
+    while reg > problem.reg and len(out) < 200:
+        out.append(reg)
+        reg *= factor
+    return out

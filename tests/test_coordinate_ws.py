@@ -1,0 +1,224 @@
+"""Working-set Lasso / L1-logistic: agreement with scikit-learn (dense and sparse), weights,
+sample weights, warm starts, paths, screening, Anderson extrapolation, the tol rule."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.linear_model import Lasso, LogisticRegression
+from sklearn.linear_model import lasso_path as sk_lasso_path
+
+import numopt as no
+from numopt.coordinate import alpha_max, l1_logistic, l1_logistic_path, lasso, lasso_path
+from numopt.coordinate import _ws_kernels as K
+from numopt.coordinate import _ws_reference as R
+
+
+def data(n, d, seed=0, density=None, rho=0.0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    if rho:
+        X[:, 1:] = rho * X[:, :-1] + np.sqrt(1 - rho ** 2) * X[:, 1:]
+    if density is not None:
+        X[rng.random((n, d)) > density] = 0.0
+    w = np.zeros(d)
+    w[:5] = rng.standard_normal(5) * 2
+    return X, X @ w + 0.1 * rng.standard_normal(n)
+
+
+def sk_lasso(X, y, alpha, **kw):
+    return Lasso(alpha=alpha, fit_intercept=False, tol=1e-15, max_iter=1_000_000,
+                 **kw).fit(X, y)
+
+
+def sk_l1_logistic(X, y, C):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return LogisticRegression(penalty="l1", C=C, solver="liblinear", fit_intercept=False,
+                                  tol=1e-14, max_iter=1_000_000).fit(X, y)
+
+
+CASES = [(60, 30, None, 0.0), (40, 120, None, 0.9), (50, 150, 0.1, 0.0)]
+
+
+@pytest.mark.parametrize("n,d,density,rho", CASES)
+@pytest.mark.parametrize("frac", [0.1, 0.01])
+def test_lasso_matches_scikit_learn_dense_and_sparse(n, d, density, rho, frac):
+    X, y = data(n, d, density=density, rho=rho)
+    alpha = frac * alpha_max(X, y)
+    ref = sk_lasso(X, y, alpha).coef_
+    for design in (X, sp.csc_matrix(X), sp.csr_matrix(X)):
+        coef, res = lasso(design, y, alpha, tol=1e-14)
+        assert res.success, res.message
+        np.testing.assert_allclose(coef, ref, atol=1e-8, rtol=0)
+        assert res.duality_gap <= 1e-14
+
+
+@pytest.mark.parametrize("n,d,density,rho", CASES[:2])
+def test_l1_logistic_matches_scikit_learn_dense_and_sparse(n, d, density, rho):
+    X, y = data(n, d, seed=1, density=density, rho=rho)
+    labels = (y > np.median(y)).astype(int)
+    C = 10.0 / alpha_max(X, labels, kind="logistic") / n  # α = α_max/10 on the mean scale
+    ref = sk_l1_logistic(X, labels, C).coef_.ravel()
+    for design in (X, sp.csc_matrix(X)):
+        coef, res = l1_logistic(design, labels, C=C, tol=1e-14)
+        assert res.success, res.message
+        np.testing.assert_allclose(coef, ref, atol=1e-8, rtol=0)
+    alpha_coef, _ = l1_logistic(X, labels, alpha=1.0 / (C * n), tol=1e-14)
+    np.testing.assert_allclose(alpha_coef, ref, atol=1e-8, rtol=0)
+
+
+def test_unpenalized_intercept_column_matches_fit_intercept():
+    X, y = data(50, 80, seed=2)
+    y = y + 3.0
+    alpha = 0.05 * alpha_max(X - X.mean(0), y - y.mean())
+    sk = Lasso(alpha=alpha, tol=1e-15, max_iter=1_000_000).fit(X, y)
+    Xi = np.hstack([X, np.ones((50, 1))])
+    weights = np.r_[np.ones(80), 0.0]
+    for design in (Xi, sp.csc_matrix(Xi)):
+        coef, res = lasso(design, y, alpha, weights=weights, tol=1e-14)
+        assert res.success
+        np.testing.assert_allclose(coef[:-1], sk.coef_, atol=1e-8, rtol=0)
+        assert coef[-1] == pytest.approx(sk.intercept_, abs=1e-8)
+
+
+def test_weights_equal_column_rescaling():
+    X, y = data(40, 60, seed=3)
+    omega = np.random.default_rng(3).uniform(0.5, 2.0, 60)
+    coef, _ = lasso(X, y, 0.1, weights=omega, tol=1e-14)
+    scaled, _ = lasso(X / omega, y, 0.1, tol=1e-14)
+    np.testing.assert_allclose(coef, scaled / omega, atol=1e-9)
+
+
+def test_logistic_intercept_column_kkt():
+    X, y = data(80, 40, seed=4)
+    labels = (y > 1.0).astype(int)
+    Xi = np.hstack([X, np.ones((80, 1))])
+    C = 0.5
+    coef, res = l1_logistic(Xi, labels, C=C, weights=np.r_[np.ones(40), 0.0], tol=1e-14)
+    s = np.where(labels == 1, 1.0, -1.0)
+    grad = -Xi.T @ (s / (1 + np.exp(s * (Xi @ coef))))
+    assert abs(grad[-1]) < 1e-7 and coef[-1] != 0  # unpenalized: stationary
+    on = coef[:-1] != 0
+    np.testing.assert_allclose(grad[:-1][on], -np.sign(coef[:-1][on]) / C, atol=1e-7)
+    assert np.all(np.abs(grad[:-1][~on]) <= 1 / C + 1e-9)
+
+
+def test_sample_weight_matches_scikit_learn_and_duplication():
+    X, y = data(40, 50, seed=5)
+    sw = np.random.default_rng(5).integers(0, 4, 40).astype(float)
+    alpha = 0.05 * alpha_max(X, y, sample_weight=sw)
+    sk = Lasso(alpha=alpha, fit_intercept=False, tol=1e-15, max_iter=1_000_000).fit(
+        X, y, sample_weight=sw)
+    for design in (X, sp.csc_matrix(X)):
+        coef, _ = lasso(design, y, alpha, sample_weight=sw, tol=1e-14)
+        np.testing.assert_allclose(coef, sk.coef_, atol=1e-8, rtol=0)
+    labels = (y > 0).astype(int)
+    rep = np.repeat(np.arange(40), sw.astype(int))
+    weighted, _ = l1_logistic(X, labels, C=0.3, sample_weight=sw, tol=1e-14)
+    duplicated, _ = l1_logistic(X[rep], labels[rep], C=0.3, tol=1e-14)
+    np.testing.assert_allclose(weighted, duplicated, atol=1e-8)
+
+
+def test_tol_is_the_relative_gap_and_is_honoured():
+    X, _ = data(100, 400, seed=6, rho=0.9)
+    y = np.random.default_rng(6).standard_normal(100)  # pure noise: a large support
+    alpha = alpha_max(X, y) / 100
+    loose, res_loose = lasso(X, y, alpha, tol=1e-4)
+    tight, res_tight = lasso(X, y, alpha, tol=1e-10)
+    assert 1e-6 < res_loose.duality_gap <= 1e-4 and res_tight.duality_gap <= 1e-10
+    assert res_loose.epochs < res_tight.epochs
+    P0 = 0.5 * y @ y
+    assert res_loose.gap / P0 == pytest.approx(res_loose.duality_gap)
+    assert res_loose.history["duality_gap"][-1] == res_loose.duality_gap
+
+
+def test_warm_start_and_path_match_scikit_learn():
+    X, y = data(40, 100, seed=7, rho=0.5)
+    alphas, coefs, results = lasso_path(X, y, n_alphas=20, eps=1e-2, tol=1e-14)
+    sk_alphas, sk_coefs, _ = sk_lasso_path(X, y, alphas=alphas, tol=1e-15, max_iter=1_000_000)
+    np.testing.assert_allclose(alphas, sk_alphas)
+    np.testing.assert_allclose(coefs, sk_coefs, atol=1e-8, rtol=0)
+    assert np.all(coefs[:, 0] == 0) and np.any(coefs[:, 1] != 0)
+    assert all(r.success for r in results)
+    _, warm = lasso(X, y, alphas[-1], x0=coefs[:, -2], tol=1e-10)
+    _, cold = lasso(X, y, alphas[-1], tol=1e-10)
+    assert warm.epochs <= cold.epochs
+    _, lcoefs, lres = l1_logistic_path(X, (y > 0).astype(int), n_alphas=5, tol=1e-10)
+    assert np.all(lcoefs[:, 0] == 0) and all(r.success for r in lres)
+
+
+def test_screening_removes_features_and_keeps_the_answer():
+    X, y = data(50, 500, seed=8, density=0.2)
+    alpha = alpha_max(X, y) / 5
+    coef, res = lasso(sp.csc_matrix(X), y, alpha, tol=1e-12)
+    plain, res_plain = lasso(sp.csc_matrix(X), y, alpha, tol=1e-12, screening=False)
+    assert res.screened > 400 and res_plain.screened == 0
+    np.testing.assert_allclose(coef, plain, atol=1e-9)
+
+
+def test_kernels_match_numpy_reference():
+    X, y = data(30, 12, seed=9, density=0.5)
+    pen = np.full(12, 2.0)
+    inv_lc = 1.0 / (X ** 2).sum(0)
+    ws = np.array([0, 3, 4, 7, 11], dtype=np.int64)
+    for design in (X, sp.csc_matrix(X)):
+        from numopt.coordinate.working_set import Design
+
+        arrays = Design(design).arrays()
+        w, r = np.zeros(12), y.copy()
+        wr, rr = w.copy(), r.copy()
+        K.lasso_epoch(*arrays, w, r, ws, inv_lc, pen)
+        R.lasso_epoch(X, wr, rr, ws, inv_lc, pen)
+        np.testing.assert_allclose(w, wr, atol=1e-13)
+        np.testing.assert_allclose(r, rr, atol=1e-13)
+    # Anderson: exact limit of a linear fixed-point iteration of dimension < K
+    rng = np.random.default_rng(0)
+    M = 0.5 * np.linalg.qr(rng.standard_normal((3, 3)))[0]
+    b = rng.standard_normal(3)
+    its = [np.zeros(3)]
+    for _ in range(K.ANDERSON_K):
+        its.append(M @ its[-1] + b)
+    buf = np.array(its)
+    c = K.anderson_weights(buf)
+    np.testing.assert_allclose(c, R.anderson_weights(buf), atol=1e-8)
+    np.testing.assert_allclose(c @ buf[1:], np.linalg.solve(np.eye(3) - M, b), atol=1e-6)
+
+
+def test_anderson_cuts_epochs_on_correlated_design():
+    X, _ = data(60, 200, seed=10, rho=0.95)
+    y = np.random.default_rng(10).standard_normal(60)
+    alpha = alpha_max(X, y) / 100
+    from numopt.coordinate.working_set import GLM, solve
+
+    def run(anderson):
+        glm = GLM("lasso", X, y, alpha * 60)
+        return solve(glm, None, tol=1e-10, max_iter=1000, anderson=anderson)
+
+    coef, res = run(True)
+    coef_plain, res_plain = run(False)
+    assert res.extrapolated > 0 and res.epochs < res_plain.epochs
+    np.testing.assert_allclose(coef, coef_plain, atol=1e-7)
+
+
+def test_argument_errors_and_nonfinite_data():
+    X, y = data(20, 10)
+    with pytest.raises(no.InvalidProblemError, match="weights"):
+        lasso(X, y, 0.1, weights=-np.ones(10))
+    with pytest.raises(no.InvalidProblemError, match="sample_weight"):
+        lasso(X, y, 0.1, sample_weight=np.ones(3))
+    with pytest.raises(no.InvalidProblemError, match="x0"):
+        lasso(X, y, 0.1, x0=np.ones(3))
+    with pytest.raises(no.InvalidProblemError, match="greedy_bcd"):
+        lasso(X, y, 0.1, backend="numpy")
+    with pytest.raises(no.InvalidProblemError, match="solver='working_set'"):
+        lasso(X, y, 0.1, solver="greedy_bcd", weights=np.ones(10))
+    bad = X.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(no.InvalidProblemError, match="X"):
+        lasso(bad, y, 0.1)
+    with pytest.raises(no.InvalidProblemError, match="X"):
+        lasso(sp.csc_matrix(bad), y, 0.1)
+    with pytest.raises(no.InvalidProblemError, match="alphas"):
+        lasso_path(X, y, alphas=[0.1, -1.0])
