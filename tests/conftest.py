@@ -4,6 +4,12 @@ import os
 
 import numpy as np
 import pytest
+from hypothesis import settings
+
+# Property tests draw the same examples on every run (CI included): a failure reproduces,
+# and a green run means the same thing each time.
+settings.register_profile("numopt", derandomize=True, database=None)
+settings.load_profile("numopt")
 
 os.environ.setdefault("MPLBACKEND", "Agg")  # before any pyplot import: tests never open windows
 

@@ -250,3 +250,19 @@ def test_sparse_inertia_free_correction():
                                              np.array([0.5]), 0.0).solve(0.0)
     assert delta_w > 3.0 and abs(dw[0] + 0.5) <= 1e-12
     assert dw @ (W @ dw) + delta_w * dw @ dw > 0
+
+
+def test_sparse_lu_solves_saddle_point_matrices_and_refuses_singular_ones():
+    import scipy.sparse as sp
+
+    from numopt.constrained._kkt import SparseLU
+
+    rng = np.random.default_rng(3)
+    B = sp.diags(rng.uniform(1, 2, 30))
+    G = sp.random(10, 30, density=0.3, random_state=3) + sp.hstack(
+        [sp.identity(10), sp.csr_matrix((10, 20))])
+    K = sp.bmat([[B, G.T], [G, None]], format="csc")
+    b = rng.standard_normal(40)
+    np.testing.assert_allclose(K @ SparseLU(K).solve(b), b, atol=1e-10)
+    with pytest.raises(RuntimeError):
+        SparseLU(sp.csr_matrix(np.ones((2, 2))))

@@ -10,9 +10,9 @@ from sklearn.linear_model import Lasso, LogisticRegression
 from sklearn.linear_model import lasso_path as sk_lasso_path
 
 import numopt as no
-from numopt.coordinate import alpha_max, l1_logistic, l1_logistic_path, lasso, lasso_path
 from numopt.coordinate import _ws_kernels as K
 from numopt.coordinate import _ws_reference as R
+from numopt.coordinate import alpha_max, l1_logistic, l1_logistic_path, lasso, lasso_path
 
 
 def data(n, d, seed=0, density=None, rho=0.0):
@@ -105,6 +105,29 @@ def test_logistic_intercept_column_kkt():
     assert np.all(np.abs(grad[:-1][~on]) <= 1 / C + 1e-9)
 
 
+def test_logistic_unpenalized_intercept_nearly_separable_matches_scikit_learn():
+    # issue 20: an unpenalized column of ones left the dual point infeasible (X_jᵀθ ≠ 0),
+    # so gaps went negative, screening removed active features and the run stalled
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 10))
+    labels = np.where(X[:, 3] + 0.5 > 0, 1.0, -1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sk = LogisticRegression(penalty="l1", C=0.5, solver="saga", tol=1e-12,
+                                max_iter=1_000_000).fit(X, labels)
+    ref = np.r_[sk.coef_.ravel(), sk.intercept_]
+    Xi = np.hstack([X, np.ones((200, 1))])
+    weights = np.r_[np.ones(10), 0.0]
+    for design in (Xi, sp.csc_matrix(Xi)):
+        coef, res = l1_logistic(design, labels, C=0.5, weights=weights, tol=1e-12)
+        assert res.success, res.message
+        np.testing.assert_allclose(coef, ref, atol=1e-6, rtol=0)
+    coef, res = l1_logistic(Xi, labels, C=0.5, weights=weights)  # the default tol
+    assert res.success, res.message
+    assert np.count_nonzero(coef) == np.count_nonzero(ref) == 7
+    np.testing.assert_allclose(coef, ref, atol=1e-3, rtol=0)
+
+
 def test_sample_weight_matches_scikit_learn_and_duplication():
     X, y = data(40, 50, seed=5)
     sw = np.random.default_rng(5).integers(0, 4, 40).astype(float)
@@ -116,8 +139,8 @@ def test_sample_weight_matches_scikit_learn_and_duplication():
         np.testing.assert_allclose(coef, sk.coef_, atol=1e-8, rtol=0)
     labels = (y > 0).astype(int)
     rep = np.repeat(np.arange(40), sw.astype(int))
-    weighted, _ = l1_logistic(X, labels, C=0.3, sample_weight=sw, tol=1e-14)
-    duplicated, _ = l1_logistic(X[rep], labels[rep], C=0.3, tol=1e-14)
+    weighted, _ = l1_logistic(X, labels, C=0.3, sample_weight=sw, tol=1e-11)
+    duplicated, _ = l1_logistic(X[rep], labels[rep], C=0.3, tol=1e-11)
     np.testing.assert_allclose(weighted, duplicated, atol=1e-8)
 
 

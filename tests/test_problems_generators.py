@@ -107,5 +107,5 @@ def test_dataset_bad_input(call, needed):
 
 def test_missing_sklearn_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
-    with pytest.raises(no.MissingDependencyError, match=r'numopt\[test\]'):
+    with pytest.raises(no.MissingDependencyError, match=r'"test" extra'):
         load_dataset("iris")

@@ -20,9 +20,11 @@ BUDGETS = {
     ("second_order", "cubic_newton"): 12,     # 11.0 (O(d) eigen data on the host)
     ("second_order", "grad_reg_newton"): 14,  # 12.8
     ("second_order", "lazy_newton"): 9,       # 6.5-8.3
-    ("transport", "sinkhorn"): 3,             # 2.5
-    ("transport", "sinkhorn_log"): 5,         # 4.5: two shifted-sum range checks
-    ("transport", "sns"): 3,                  # 2.6
+    # transport checks every iteration: marginal error (1) + finiteness of each iterate
+    # array (2, transport/base.py; fusable into the error, which NaN would poison)
+    ("transport", "sinkhorn"): 4,             # 3.45 (2.5 before the per-iteration checks)
+    ("transport", "sinkhorn_log"): 5,         # 4.5: plus two shifted-sum range checks
+    ("transport", "sns"): 5,                  # 4.1: the cost model's check windows (3.5 before)
     ("linear", "sor"): 1.25,                  # 1 residual norm per sweep (+ set-up)
 }
 

@@ -102,13 +102,18 @@ def test_cloud_solve_matches_dense_solve(cost):
     np.testing.assert_allclose(P, ref.plan, atol=1e-10)
 
 
-def test_eps_scaling_cuts_iterations():
-    x, y = points(120, 120, 2, seed=6)
-    a = np.full(120, 1 / 120)
-    scaled = sinkhorn(a, a, PointCloud(x, y), 5e-3, tol=1e-6)
-    plain = sinkhorn(a, a, PointCloud(x, y), 5e-3, tol=1e-6, eps_scaling=None)
+def test_eps_scaling_reaches_the_same_plan_in_fewer_iterations():
+    """ε-scaling (one iteration per halving of reg, here 10 of them) then the usual
+    iterations: the same plan, 10-15% fewer iterations to 1e-6 on these clouds (the
+    asymptotic rate at the target reg dominates either way)."""
+    x, y = points(300, 300, 2, seed=6)
+    a = np.full(300, 1 / 300)
+    scaled = sinkhorn(a, a, PointCloud(x, y), 2e-3, tol=1e-6)
+    plain = sinkhorn(a, a, PointCloud(x, y), 2e-3, tol=1e-6, eps_scaling=None)
     assert scaled.success and plain.success
+    assert list(scaled.history["phase"]).count("scaling") == 10
     assert scaled.nit < plain.nit
+    np.testing.assert_allclose(np.asarray(scaled.plan), np.asarray(plain.plan), atol=1e-7)
 
 
 def test_empirical_sinkhorn_drop_in_matches_pot_lazy():
@@ -135,3 +140,16 @@ def test_lazy_plan_refuses_huge_dense_and_bad_input():
         PointCloud(x, y, cost="cosine")
     with pytest.raises(no.InvalidProblemError, match="lengths"):
         sinkhorn(np.full(19, 1 / 19), np.full(10, 0.1), PointCloud(x, y), 0.1)
+
+
+def test_overrelaxation_cuts_iterations_to_the_same_plan():
+    """After the first check at the target reg the log-domain iterations are over-relaxed
+    with the SOR factor of the observed contraction (Thibault et al. 2017)."""
+    rng = np.random.default_rng(3)
+    x, y = rng.random((300, 2)), rng.random((300, 2))
+    a = np.full(300, 1 / 300)
+    fast = sinkhorn(a, a, PointCloud(x, y), 5e-3, tol=1e-8)
+    plain = sinkhorn(a, a, PointCloud(x, y), 5e-3, tol=1e-8, overrelax=False)
+    assert fast.success and plain.success
+    assert fast.nit < plain.nit / 2
+    np.testing.assert_allclose(np.asarray(fast.plan), np.asarray(plain.plan), atol=1e-9)

@@ -63,7 +63,7 @@ def test_rectangular_and_history():
 
 def test_sns_history_has_both_phases():
     a, b, M = clouds(60, 60, seed=3)
-    res = sinkhorn(a, b, M, 0.005, tol=1e-12)
+    res = sinkhorn(a, b, M, 0.005, tol=1e-12, switch="warmup")
     assert res.success and res.nit_sinkhorn == 20 and res.nit_newton >= 1
     assert res.nit == res.nit_sinkhorn + res.nit_newton
     newton = res.history["phase"] == "newton"

@@ -4,6 +4,7 @@ growth, the merit switch, and agreement with long log-domain Sinkhorn runs."""
 import numpy as np
 import pytest
 
+import numopt as no
 from numopt.transport import sinkhorn
 
 
@@ -42,7 +43,7 @@ def test_random_assignment_plan_matches_long_log_sinkhorn(sns_500):
 def test_small_random_assignment_plan_matches_long_log_sinkhorn():
     """Fast stand-in for the slow n = 500 comparison (same structure, n = 80, reg = 1/200)."""
     a, C = random_assignment(80, seed=3)
-    res = sinkhorn(a, a, C, 1 / 200, method="sns", tol=1e-12)
+    res = sinkhorn(a, a, C, 1 / 200, method="sns", tol=1e-12, switch="warmup")
     ref = sinkhorn(a, a, C, 1 / 200, method="sinkhorn_log", tol=1e-12, max_iter=20_000)
     assert res.success and ref.success, (res.message, ref.message)
     assert res.nit < ref.nit / 10
@@ -53,7 +54,7 @@ def test_small_random_assignment_plan_matches_long_log_sinkhorn():
 def test_too_few_kept_entries_grow_and_still_converge():
     a, C = random_assignment(200, seed=1)
     res = sinkhorn(a, a, C, 1 / 800, method="sns", tol=1e-12, density=1 / 200,
-                   drop_ratio=None)  # the paper's fixed count, grown when Newton slows
+                   drop_ratio=None, switch="warmup")  # the paper's fixed count, grown
     assert res.success, res.message
     kept = res.history["kept"][res.history["phase"] == "newton"]
     assert kept.min() >= 200 and kept[-1] >= 400 and res.kept == kept[-1]
@@ -63,7 +64,7 @@ def test_too_few_kept_entries_grow_and_still_converge():
 
 def test_machine_precision_stops_honestly():
     a, C = random_assignment(100, seed=2)
-    res = sinkhorn(a, a, C, 1 / 500, method="sns", tol=1e-17, max_iter=200)
+    res = sinkhorn(a, a, C, 1 / 500, method="sns", tol=1e-17, max_iter=200, switch="warmup")
     assert not res.success
     assert res.marginal_error <= 1e-13  # reached machine accuracy before stopping
     assert "floating-point" in res.message or "Maximum" in res.message
@@ -76,7 +77,7 @@ def test_rectangular_sns_with_zero_bins():
     b[5] = 0.0
     a, b = a / a.sum(), b / b.sum()
     M = rng.random((90, 40))
-    res = sinkhorn(a, b, M, 1 / 500, tol=1e-12)
+    res = sinkhorn(a, b, M, 1 / 500, tol=1e-12, switch="warmup")
     assert res.success and res.nit_newton >= 1
     np.testing.assert_allclose(res.plan.sum(1), a, atol=1e-12)
     np.testing.assert_allclose(res.plan.sum(0), b, atol=1e-12)
@@ -95,12 +96,44 @@ def test_warmup_runs_in_the_scaling_domain_when_the_kernel_is_representable(monk
     rng = np.random.default_rng(4)
     M = rng.random((70, 50))
     a, b = np.full(70, 1 / 70), np.full(50, 1 / 50)
-    res = sinkhorn(a, b, M, 0.01, tol=1e-12)
-    assert res.success and len(calls) == res.nit_sinkhorn >= 20 and res.nit_newton >= 1
+    res = sinkhorn(a, b, M, 0.01, tol=1e-12, switch="warmup")
+    assert res.success and len(calls) == res.nit_sinkhorn == 20 and res.nit_newton >= 1
     calls.clear()
-    logwarm = sinkhorn(a, b, M, 0.01, tol=1e-12, f0=np.zeros(70))
+    logwarm = sinkhorn(a, b, M, 0.01, tol=1e-12, f0=np.zeros(70), switch="warmup")
     assert logwarm.success and not calls
     np.testing.assert_allclose(res.plan, logwarm.plan, atol=1e-12, rtol=0)
     easy = sinkhorn(a, b, M, 0.05, tol=1e-12)  # Sinkhorn contracts fast at a large reg
     assert easy.success and easy.nit_newton == 0 and easy.nit > 20
     np.testing.assert_allclose(easy.plan.sum(1), a, atol=1e-12)
+
+
+def test_cost_model_keeps_sinkhorn_where_it_is_cheaper_and_newton_where_it_is_not():
+    """The Sinkhorn -> Newton switch is decided in passes over M (no clock, so iteration
+    counts are reproducible): at a moderate reg Sinkhorn contracts fast and finishes alone
+    (POT's fastest case), at a small reg SNS switches to Newton."""
+    rng = np.random.default_rng(7)
+    M = rng.random((120, 100))
+    a, b = np.full(120, 1 / 120), np.full(100, 1 / 100)
+    moderate = sinkhorn(a, b, M, 0.05, tol=1e-10)
+    assert moderate.success and moderate.nit_newton == 0
+    sharp = sinkhorn(a, b, M, 1 / 800, tol=1e-10)
+    assert sharp.success and sharp.nit_sinkhorn >= 20 and 1 <= sharp.nit_newton <= 20
+    again = sinkhorn(a, b, M, 1 / 800, tol=1e-10)
+    assert again.nit == sharp.nit
+    with pytest.raises(no.InvalidProblemError, match="switch"):
+        sinkhorn(a, b, M, 0.05, switch="never")
+
+
+def test_overrelaxed_scaling_iterations_reach_the_same_plan_in_fewer_iterations():
+    """Scaling iterations kept by the cost model are over-relaxed (Thibault et al. 2017)
+    with the SOR factor of their observed contraction: same plan, fewer iterations."""
+    rng = np.random.default_rng(8)
+    x, y = rng.random((150, 2)), rng.random((130, 2))
+    M = ((x[:, None] - y[None]) ** 2).sum(-1)
+    a, b = np.full(150, 1 / 150), np.full(130, 1 / 130)
+    fast = sinkhorn(a, b, M, 0.01, tol=1e-10)
+    plain = sinkhorn(a, b, M, 0.01, tol=1e-10, overrelax=False)
+    assert fast.success and plain.success
+    assert fast.nit_newton == plain.nit_newton == 0
+    assert fast.nit < plain.nit / 2
+    np.testing.assert_allclose(fast.plan, plain.plan, atol=1e-10)

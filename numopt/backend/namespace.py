@@ -44,6 +44,11 @@ class Backend:
 def is_sparse(a):
     """True for ``scipy.sparse`` and ``cupyx.scipy.sparse`` matrices and arrays.
 
+    Parameters
+    ----------
+    a : object
+        Any value.
+
     Examples
     --------
     >>> import numpy as np, scipy.sparse as sp
@@ -87,6 +92,11 @@ def is_device_array(a):
 
 def is_cupy(a):
     """True for a CuPy array or a ``cupyx.scipy.sparse`` matrix (without importing CuPy).
+
+    Parameters
+    ----------
+    a : object
+        Any value.
 
     Examples
     --------

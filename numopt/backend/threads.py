@@ -125,7 +125,7 @@ def kernel_threads(work, threshold, *, load_aware=True):
     return max(1, min(cap, int(work // threshold)))
 
 
-def serial_twin(kernel):
+def serial_twin(kernel, cache=True):
     """Compile the serial twin of a Python kernel written with ``numba.prange``.
 
     numba's on-disk cache is keyed by the function's qualified name, not its compile
@@ -136,24 +136,27 @@ def serial_twin(kernel):
     ----------
     kernel : function
         The plain Python function (not a dispatcher).
+    cache : bool, default True
+        numba's on-disk cache (needs the function to live in a file).
 
     Returns
     -------
     numba dispatcher
-        ``numba.njit(cache=True)`` of a copy of ``kernel`` named ``<name>_serial``.
+        ``numba.njit(cache=cache)`` of a copy of ``kernel`` named ``<name>_serial``.
 
     Examples
     --------
     >>> import numba
+    >>> import numpy as np
     >>> from numopt.backend.threads import serial_twin
     >>> def total(x):
     ...     s = 0.0
     ...     for i in numba.prange(x.shape[0]):
     ...         s += x[i]
     ...     return s
-    >>> twin = serial_twin(total)
-    >>> twin.__name__
-    'total_serial'
+    >>> twin = serial_twin(total, cache=False)  # a doctest has no file to cache next to
+    >>> twin.__name__, float(twin(np.arange(4.0)))
+    ('total_serial', 6.0)
     """
     import numba
 
@@ -162,7 +165,7 @@ def serial_twin(kernel):
                                      kernel.__closure__)
     twin.__qualname__ = twin.__name__
     twin.__module__ = kernel.__module__
-    return numba.njit(cache=True)(twin)
+    return numba.njit(cache=cache)(twin)
 
 
 def run_with_threads(parallel, serial, threads, *args):
@@ -182,7 +185,7 @@ def run_with_threads(parallel, serial, threads, *args):
     --------
     >>> import numpy as np
     >>> from numopt.backend.threads import run_with_threads
-    >>> run_with_threads(np.sum, np.sum, 1, np.ones(3))
+    >>> float(run_with_threads(np.sum, np.sum, 1, np.ones(3)))
     3.0
     """
     if threads <= 1:

@@ -212,7 +212,8 @@ def _row(params, name, solver, run):
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 out = run()
-        except (ArithmeticError, ValueError, np.linalg.LinAlgError) as err:
+        except (ArithmeticError, ValueError, np.linalg.LinAlgError) as err:  # shown in the
+            # per-problem table (some library functions overflow in math.exp far out)
             return {"section": params["section"], "problem": name, "solver": solver,
                     "solved": False, "time": math.nan, "nit": 0, "grad_norm": math.nan,
                     "fun": math.nan, "error": type(err).__name__}
@@ -317,6 +318,7 @@ def summarize(rows, outdir):
             figures.append(_profile(part, outdir, f"general_profile_{section}.png", title))
         text += ["", "<details><summary>per problem</summary>", "",
                  markdown_table(part, ["problem", "solver", "solved", "time", "nit",
-                                       "grad_norm", "fun", "min_eigenvalue", "chosen"]), "",
+                                       "grad_norm", "fun", "min_eigenvalue", "chosen",
+                                       "error"]), "",
                  "</details>"]
     return Section(TITLE, "\n".join(text), figures)

@@ -120,7 +120,7 @@ def summarize(rows, outdir):
             lines.append({"case": case, "numopt": mine["solver"], "numopt s": mine["time"],
                           "best peer": best["solver"], "peer s": best["time"],
                           "numopt/peer": ratio(mine["time"], best["time"]),
-                          "max |Δcoef|": mine["max_dcoef"], "numopt nit": mine["nit"],
+                          "max Δcoef": mine["max_dcoef"], "numopt nit": mine["nit"],
                           "peer nit": best["nit"]})
     text = [f"Same objective, both to tol {TOL:g}; the path has {N_ALPHAS} penalties "
             "(alpha_max to alpha_max/1000). Time ratio < 1: numopt faster.", "",

@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from ._kkt import LANCZOS_TOL, POWER_SEED
+from ._kkt import LANCZOS_TOL, POWER_SEED, SparseLU
 
 DIAGONAL_FLOOR = 1e-8  # D_ii >= this * max |B_ii| (keeps the preconditioner positive definite)
 MAX_RESTARTS = 5  # MINRES restarts when its preconditioned residual hides a larger true one
@@ -32,7 +32,7 @@ def schur_preconditioner(B, G):
     G = sp.csr_matrix(G)
     schur = (G @ sp.diags(inverse) @ G.T).tocsc()
     try:
-        lu = spla.splu(schur)
+        lu = SparseLU(schur)
     except RuntimeError:
         return None
 

@@ -22,7 +22,8 @@ from types import SimpleNamespace
 
 import numpy as np
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
+
+from ._kkt import SparseLU
 
 INFEASIBLE_STATIONARITY = 1e-8  # ||D A^T h||_inf <= this * max(1, ||h||): stationary
 NEGATIVE_CURVATURE_TOL = 1e-8  # relative eigenvalue of the violation Hessian below -this
@@ -73,7 +74,7 @@ def _levenberg_marquardt(A, scale, h, rho):
     if sp.issparse(A):
         As = sp.csr_matrix(A) @ sp.diags(scale)
         M = (As.T @ As + rho * sp.identity(As.shape[1])).tocsc()
-        return spla.splu(M).solve(-(As.T @ h))
+        return SparseLU(M).solve(-(As.T @ h))
     As = A * scale
     return np.linalg.lstsq(As.T @ As + rho * np.eye(As.shape[1]), -(As.T @ h), rcond=None)[0]
 

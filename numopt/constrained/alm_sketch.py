@@ -31,9 +31,9 @@ MU_MAX, NU_MIN = 1e8, 1e-8  # stop adapting the penalties beyond these
 MAX_SKETCH_STEPS = 100_000  # sketch steps per inner solve (the code's 1e5 cap)
 SKETCH_RTOL_FLOOR = 1e-13  # relative residual below which double precision cannot go
 AUTO_SKETCH = "exact"  # sketch="auto" at every size. Measured (bench/constrained.py and the
-# PDE control problem up to N = 256, 196 608 KKT rows; issue 15 at N = 512): the sparse direct
-# solve beats every sketch at every size tried, and the paper's accuracy test asks the inner
-# solve for a relative residual near 1e-13 on the PDE problem, so no inexact solve saves work.
+# PDE control problem up to N = 512, 786 432 KKT rows): the sparse direct solve beats every
+# sketch and MINRES at every size tried; the paper's accuracy test asks the inner solve for a
+# relative residual near 1e-13 on the PDE problem, so no inexact solve saves work.
 RESTORATION_REDUCTION = 0.9  # restoration returns once ||c|| fell by 10%
 SINGULAR_KKT = object()  # _direction's answer when the direct KKT solve finds K singular
 
@@ -63,12 +63,11 @@ class AlmSketch(Solver):
 
     Parameters
     ----------
-    sketch : {"auto", "kaczmarz", "gaussian", "block_kaczmarz", "count_sketch", "minres", \
-"exact"}
+    sketch : {"auto", "kaczmarz", "gaussian", "block_kaczmarz", "count_sketch", "minres", "exact"}
         Inner solver. ``"exact"`` solves the KKT system directly (the reference);
         ``"kaczmarz"`` is the paper's uniform-row randomized Kaczmarz. The default ``"auto"``
         solves the KKT systems directly at every size: measured faster than every sketch on
-        every problem of the benchmark and on the PDE control problem (up to 196 608 KKT
+        every problem of the benchmark and on the PDE control problem (up to 786 432 KKT
         rows); the sketches run only when asked for. ``"minres"``: inexact MINRES with the
         block-diagonal Schur-complement preconditioner of :mod:`numopt.constrained._krylov`,
         stopped by the same adaptive accuracy test.

@@ -5,7 +5,6 @@ import math
 
 import numpy as np
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
 from ..core.registry import register
 from ..core.solver import Solver, State
@@ -549,7 +548,7 @@ class _Context:
         if self.nlp.sparse:  # normal equations (A A^T + eps I) lam = A target, one sparse LU
             gram = (A @ A.T + LSQ_REGULARIZATION * sp.identity(self.m)).tocsc()
             try:
-                lam = spla.splu(gram).solve(A @ target)
+                lam = _kkt.SparseLU(gram).solve(A @ target)
             except RuntimeError:
                 return np.zeros(self.m)
         else:

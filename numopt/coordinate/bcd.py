@@ -57,15 +57,21 @@ class BCD(Solver):
     rule : {"gsq", "gsd", "gsl", "gs", "random", "cyclic", "lipschitz", "gs_forest"},
         default "gsq"
         Block selection rule.
-    update : {"matrix", "lipschitz", "line_search", "newton", "exact"}, default "matrix"
+    update : {"auto", "matrix", "lipschitz", "line_search", "newton", "exact"}, default "auto"
         Block update; ``"exact"`` only for quadratic smooth parts (least squares, Quadratic).
+        ``"auto"``, chosen by measurement (issue 20): ``"matrix"`` for quadratic smooth parts
+        (there it is the exact block Newton step) and ``"newton"`` otherwise (logistic,
+        softmax), where the global bound ``M`` is loose: on L2 logistic regression of the
+        breast-cancer data (569 × 30) ``"matrix"`` is still at ``‖∇f‖ ≈ 9`` after 2000
+        iterations, ``"newton"`` with 50-coordinate blocks converges in 10.
     partition : {"variable", "order", "sort", "avg", "redblack", "forest"} or list of arrays,
         default "variable"
         ``"variable"``: any ``tau`` coordinates per iteration; the others fix the blocks once
         (ragged last block allowed); a list gives the blocks explicitly (non-empty, disjoint,
         covering every coordinate).
     tau : int, optional
-        Block size (the paper uses 5, 50, 100); default ``min(5, d)``. Not used by forest
+        Block size (the paper uses 5, 50, 100); default ``min(5, d)``, or ``min(50, d)`` for
+        ``"newton"`` updates chosen by ``"auto"`` on a non-quadratic loss. Not used by forest
         blocks, which are as large as the graph allows.
     nonneg : bool, default False
         Constrain :math:`x \ge 0`.
@@ -120,12 +126,12 @@ class BCD(Solver):
     requires = ("fun",)
     backends = ("numpy", "numba")
 
-    def __init__(self, *, rule="gsq", update="matrix", partition="variable", tau=None,
+    def __init__(self, *, rule="gsq", update="auto", partition="variable", tau=None,
                  nonneg=False, active_set_newton=True, settle_window=SETTLE_WINDOW,
                  f_star=None, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.rule = check_choice("rule", rule, RULES)
-        self.update = check_choice("update", update, updates.UPDATES)
+        self.update = check_choice("update", update, ("auto", *updates.UPDATES))
         self.partition = check_choice("partition", partition, PARTITIONS) if isinstance(
             partition, str) else partition
         self.tau = check_int("tau", tau, low=1, allow_none=True)
@@ -138,7 +144,7 @@ class BCD(Solver):
     def init(self, problem, x0):
         x, backend = self.start(problem, x0)
         ctx = Context(problem, backend.name, partition=self.partition, tau=self.tau,
-                      rule=self.rule, nonneg=self.nonneg, seed=self.seed)
+                      rule=self.rule, nonneg=self.nonneg, seed=self.seed, update=self.update)
         if self.update == "exact" and not ctx.model.quadratic:
             raise InvalidProblemError(
                 "update='exact' needs a quadratic smooth part (LeastSquares or Quadratic); "
@@ -165,7 +171,7 @@ class BCD(Solver):
             ctx.composite and self.active_set_newton
             and state.nit - state.active_set_iteration >= self.settle_window)
         block, cursor = select(ctx, self.rule, state.x, state.grad, state.cursor, ctx.rng)
-        kind = self.update
+        kind = ctx.update
         if newton_phase:
             kind = "newton"
             newton_block = np.union1d(np.flatnonzero(~state.zeros), block[~self._stays_zero(

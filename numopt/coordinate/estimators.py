@@ -50,7 +50,7 @@ class GapBCD(BCD):
 
 def lasso(X, y, alpha, *, tol=1e-6, max_iter=1000, tau=LASSO_TAU, backend="auto",
           callback=None, weights=None, sample_weight=None, x0=None, solver="working_set",
-          screening=True, p0=10):
+          screening=True, p0=None):
     r"""Lasso by working-set coordinate descent with a duality-gap stop.
 
     Solves scikit-learn's ``Lasso(alpha, fit_intercept=False)`` problem
@@ -108,8 +108,8 @@ def lasso(X, y, alpha, *, tol=1e-6, max_iter=1000, tau=LASSO_TAU, backend="auto"
     solver : {"working_set", "greedy_bcd"}, default "working_set"
     screening : bool, default True
         Gap-safe screening (working-set solver).
-    p0 : int, default 10
-        First working-set size.
+    p0 : int, optional
+        First working-set size; default ``max(10, min(n, d) // 10)``.
 
     Returns
     -------
@@ -155,7 +155,7 @@ def lasso(X, y, alpha, *, tol=1e-6, max_iter=1000, tau=LASSO_TAU, backend="auto"
 
 def l1_logistic(X, y, C=None, *, alpha=None, tol=1e-6, max_iter=1000, tau=LASSO_TAU,
                 backend="auto", callback=None, weights=None, sample_weight=None, x0=None,
-                solver="working_set", screening=True, p0=10):
+                solver="working_set", screening=True, p0=None):
     r"""L1-regularized logistic regression by working-set proximal Newton, duality-gap stop.
 
     Solves :math:`\min_w \sum_i s_i\log(1 + e^{-y_i x_i^\top w}) +
@@ -275,6 +275,21 @@ def l1_logistic_path(X, y, alphas=None, *, n_alphas=100, eps=1e-3, tol=1e-6, max
     r"""L1-logistic solutions along decreasing penalties on the mean-loss scale ``alpha``
     (see :func:`l1_logistic`), warm-started as in :func:`lasso_path`; same returns.
 
+    Parameters
+    ----------
+    X : array_like or scipy.sparse matrix, shape (n, d)
+        Design.
+    y : array_like, shape (n,)
+        Two-class labels (any two values).
+    alphas, n_alphas, eps, tol, max_iter, weights, sample_weight, x0, screening
+        As in :func:`lasso_path` (``alphas`` on the mean-loss scale of :func:`l1_logistic`).
+
+    Returns
+    -------
+    alphas : ndarray, shape (k,)
+    coefs : ndarray, shape (d, k)
+    results : list of Result
+
     Examples
     --------
     >>> import numpy as np
@@ -293,6 +308,23 @@ def alpha_max(X, y, *, kind="lasso", weights=None, sample_weight=None):
     r"""Smallest penalty (scikit-learn/mean-loss scale) at which the penalized coefficients
     are all zero: :math:`\max_j |X_j^\top\nu|/(\omega_j\sum_i s_i)` over penalized features,
     :math:`\nu` the loss gradient at the fit of the unpenalized features alone.
+
+    Parameters
+    ----------
+    X : array_like or scipy.sparse matrix, shape (n, d)
+        Design.
+    y : array_like, shape (n,)
+        Targets (``kind="lasso"``) or two-class labels (``kind="logistic"``).
+    kind : {"lasso", "logistic"}, default "lasso"
+        The loss.
+    weights : array_like, shape (d,), optional
+        Per-feature penalty factors (0 = unpenalized).
+    sample_weight : array_like, shape (n,), optional
+        Per-sample loss weights.
+
+    Returns
+    -------
+    float
 
     Examples
     --------

@@ -25,25 +25,25 @@ equality constraints only       interior_point,        ``numopt bench --only con
 bounds, gradient                lbfgs                  ``numopt bench --only general`` (c),
                                                        Hock–Schittkowski bound set: 9/9
                                                        (L-BFGS-B 9, TNC 9, trust-constr 4),
-                                                       median time ratio 1.44 to L-BFGS-B
+                                                       median time ratio 1.49 to L-BFGS-B
 bounds, ``fun`` only            zo_gd                  Hock–Schittkowski bound problems
                                                        (``numopt.problems.bounded``): 7 of 9
                                                        at 1000(n+1) (Nelder–Mead 7, Powell 8)
 no constraints, Hessian model   cubic_newton           ``numopt bench --only general`` (a):
-                                                       ``hess="lsr1"`` 28/31 (L-BFGS-B 26),
-                                                       21x L-BFGS-B's time; escapes strict
+                                                       ``hess="lsr1"`` 29/31 (L-BFGS-B 26),
+                                                       23x L-BFGS-B's time; escapes strict
                                                        saddles from gradients (tests)
 no constraints, exact Hessian   cubic_newton, lbfgs    ``numopt bench --only general`` (b):
                                                        30/31 classic (trust-exact 28, newton
                                                        28: it stops at saddles), median time
-                                                       ratio 0.90 to trust-exact
+                                                       ratio 0.92 to trust-exact
 no constraints, ``hessp`` only  lbfgs, cubic_newton    ``numopt bench --only general`` (e):
                                                        lbfgs 29/31 (trust-krylov 29, Newton-CG
-                                                       28), median time ratio 0.67 to
+                                                       28), median time ratio 0.61 to
                                                        trust-krylov; cubic_newton 30, 2.8x
 no constraints, gradient        lbfgs                  ``numopt bench --only general`` (a):
                                                        29/31 classic (L-BFGS-B 26, BFGS 29,
-                                                       CG 28), median time ratio 1.26 to
+                                                       CG 28), median time ratio 1.30 to
                                                        L-BFGS-B (raw callables, one process)
 no constraints, ``fun`` only    zo_gd                  ``numopt bench --only zeroth``, MGH
                                                        data profile: 26 of 27 solved at
@@ -79,7 +79,7 @@ TABLE = (
      lambda declares, oracles: "bounds" in declares and "grad" in oracles,
      ("lbfgs",),
      "numopt bench --only general (c): Hock-Schittkowski bound set 9/9, L-BFGS-B 9, "
-     "median time ratio 1.44"),
+     "median time ratio 1.49"),
     ("bounds, fun only",
      lambda declares, oracles: "bounds" in declares,
      ("zo_gd",),
@@ -87,23 +87,23 @@ TABLE = (
     ("Hessian model",
      lambda declares, oracles: "model" in oracles,
      ("cubic_newton",),
-     "numopt bench --only general (a): hess='lsr1' 28/31 classic, L-BFGS-B 26; slower "
-     "(21x) but escapes saddles"),
+     "numopt bench --only general (a): hess='lsr1' 29/31 classic, L-BFGS-B 26; slower "
+     "(23x) but escapes saddles"),
     ("exact Hessian",
      lambda declares, oracles: "hess" in oracles,
      ("cubic_newton", "lbfgs"),
      "numopt bench --only general (b): 30/31 classic, trust-exact 28, median time ratio "
-     "0.90"),
+     "0.92"),
     ("Hessian-vector products",
      lambda declares, oracles: "hessp" in oracles,
      ("lbfgs", "cubic_newton"),
      "numopt bench --only general (e): lbfgs 29/31 classic, trust-krylov 29, median time "
-     "ratio 0.67"),
+     "ratio 0.61"),
     ("gradient",
      lambda declares, oracles: "grad" in oracles,
      ("lbfgs",),
      "numopt bench --only general (a): 29/31 classic, L-BFGS-B 26, median time ratio "
-     "1.26"),
+     "1.30"),
     ("fun only",
      lambda declares, oracles: True,
      ("zo_gd",),

@@ -201,10 +201,11 @@ class FusedCache:
 class DaskOracles:
     """Mixin giving a structured problem fused one-pass dask oracles.
 
-    A subclass sets ``self.data`` (:class:`DaskRows`) and implements
-    ``_block(A, t, x, want_hessian)`` returning ``(value, gradient, hessian_or_0)`` partial
-    sums of one row block (in the block's namespace, moved to the host at the end) and
-    ``_block_hvp(A, t, x, v)``.
+    A subclass sets ``self.data`` (:class:`DaskRows`), ``self._cache`` (:class:`FusedCache`)
+    and the module-level (picklable) block kernels ``_block_task(A, t, x, want_hessian,
+    *_block_args)`` returning ``(value, gradient, hessian_or_0)`` partial sums of one row
+    block (computed in the block's namespace, copied to the host at the end) and
+    ``_hvp_task(A, t, x, v, *_block_args)``.
     """
 
     @property

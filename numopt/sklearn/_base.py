@@ -19,6 +19,14 @@ class ConvergenceWarning(_NumoptConvergenceWarning, _SklearnConvergenceWarning):
 
     It is both a :class:`numopt.ConvergenceWarning` and a
     :class:`sklearn.exceptions.ConvergenceWarning`, so a filter on either silences it.
+
+    Examples
+    --------
+    >>> import numopt
+    >>> from sklearn.exceptions import ConvergenceWarning as SklearnConvergenceWarning
+    >>> from numopt.sklearn import ConvergenceWarning
+    >>> issubclass(ConvergenceWarning, (numopt.ConvergenceWarning, SklearnConvergenceWarning))
+    True
     """
 
 

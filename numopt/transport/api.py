@@ -29,7 +29,18 @@ POT_ORDER = ("numItermax", "stopThr", "verbose", "log", "warn", "warmstart")
 class KeywordOnlyError(InvalidProblemError, TypeError):
     """A parameter after ``method`` was passed by position (it is keyword-only, so that a
     POT habit such as ``sinkhorn(a, b, M, reg, "sinkhorn", 1000)`` is never reinterpreted).
-    Both an :class:`~numopt.InvalidProblemError` and a ``TypeError``."""
+    Both an :class:`~numopt.InvalidProblemError` and a ``TypeError``.
+
+    Examples
+    --------
+    >>> import numopt as no
+    >>> M = [[0.0, 1.0], [1.0, 0.0]]
+    >>> try:
+    ...     no.transport.sinkhorn([0.5, 0.5], [0.5, 0.5], M, 0.1, "sinkhorn", 1000)
+    ... except TypeError as err:
+    ...     print(isinstance(err, no.InvalidProblemError), "numItermax=1000" in str(err))
+    True True
+    """
 
 
 def sinkhorn(a: Any, b: Any, M: Any, reg: float, method: str | None = None, *positional: Any,

@@ -9,11 +9,11 @@ gradients with the Jacobi preconditioner ``diag(P1, P^T 1)``.
 """
 
 import array_api_compat
-import numba
 import numpy as np
 import scipy.sparse
 
 from ..backend import is_numpy_namespace
+from ..backend.threads import kernel_threads, run_with_threads
 from ..core.linalg import cg
 
 DEVICE_CHECK_EVERY = 8  # CG iterations between two host reads on a device (CuPy)
@@ -40,9 +40,12 @@ def sparsify(xp, P, kept, dropped_mass=None, kernels=False):
         threshold = _histogram_threshold(P, kept, dropped_mass)
         if threshold is None:
             return P
-        from ._kernels import csr_above
+        from . import _kernels
 
-        indptr, indices, data = csr_above(P, threshold)
+        threads = kernel_threads(P.size, _kernels.PARALLEL_MIN_ENTRIES)
+        indptr, indices, data = run_with_threads(_kernels.csr_above,
+                                                 _kernels.SERIAL["csr_above"], threads, P,
+                                                 threshold)
         return scipy.sparse.csr_matrix((data, indices, indptr), shape=(n, m))
     ordered = xp.sort(xp.reshape(P, (-1,)))
     drop = size - kept
@@ -62,11 +65,11 @@ def _histogram_threshold(P, kept, dropped_mass):
     least ``kept`` entries and drops at most ``dropped_mass``; None when nothing is dropped."""
     from . import _kernels
 
-    parts = numba.get_num_threads() if P.size >= _kernels.PARALLEL_MIN_ENTRIES else 1
+    parts = kernel_threads(P.size, _kernels.PARALLEL_MIN_ENTRIES)
     counts = np.empty((parts, _kernels.HIST_BINS), dtype=np.int64)
     masses = np.empty((parts, _kernels.HIST_BINS))
-    kernel = _kernels.plan_histogram if parts > 1 else _kernels.SERIAL["plan_histogram"]
-    kernel(P.reshape(-1), parts, counts, masses)
+    run_with_threads(_kernels.plan_histogram, _kernels.SERIAL["plan_histogram"], parts,
+                     P.reshape(-1), parts, counts, masses)
     counts, masses = counts.sum(axis=0), masses.sum(axis=0)
     # entries in bins >= edge are kept: the count rule needs edge <= last_count
     above = np.cumsum(counts[::-1])[::-1]
@@ -143,15 +146,14 @@ def newton_direction(xp, rows, cols, S, rhs, rtol, max_iter, shift=0.0, kernels=
         return pcg(hessian, rhs, rtol, max_iter)
     from . import _kernels
 
-    parallel = S.nnz >= _kernels.PARALLEL_MIN_ENTRIES
-    parts = numba.get_num_threads() if parallel else 1
+    parts = kernel_threads(S.nnz, _kernels.PARALLEL_MIN_ENTRIES)
     # row ranges with about nnz / parts stored entries each
     bounds = np.searchsorted(S.indptr, np.linspace(0, S.nnz, parts + 1)).astype(np.int64)
     bounds[0], bounds[-1] = 0, S.shape[0]
-    kernel = _kernels.pcg_csr if parallel else _kernels.SERIAL["pcg_csr"]
     d = np.empty_like(rhs)
-    iterations, breakdown = kernel(S.indptr, S.indices, S.data, rows, cols, float(shift), rhs,
-                                   hessian.diag, rtol, max_iter, bounds, d)
+    iterations, breakdown = run_with_threads(
+        _kernels.pcg_csr, _kernels.SERIAL["pcg_csr"], parts, S.indptr, S.indices, S.data,
+        rows, cols, float(shift), rhs, hessian.diag, rtol, max_iter, bounds, d)
     return d, int(iterations), bool(breakdown)
 
 

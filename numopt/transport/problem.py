@@ -237,10 +237,27 @@ class TransportProblem:
         """``(plan as given, rows, cols, cost)`` at the potentials ``(f, g)`` of the reduced
         problem: the restored plan, the normalized plan's row and column sums, and
         :math:`\\langle P, M\\rangle` of the problem as given."""
-        xp = self.xp
         P, rows, cols = self.ops.plan(f, g)
-        cost = self.mass * float(xp.sum(P * self.M))
-        return self.restore_plan(P), rows, cols, cost
+        return self.restore_plan(P), rows, cols, self._cost(P)
+
+    def summary_scaling(self, K, u, v):
+        """:meth:`summary` from the scalings of scaling-domain Sinkhorn: ``P = diag(u) K
+        diag(v)``, two multiplications instead of an exp pass (``K`` is overwritten on
+        NumPy: the run is over)."""
+        xp = self.xp
+        if isinstance(K, np.ndarray):
+            P = np.multiply(K, u[:, None], out=K)
+            P = np.multiply(P, v[None, :], out=P)
+        else:
+            P = xp.reshape(u, (-1, 1)) * K * xp.reshape(v, (1, -1))
+        return self.restore_plan(P), xp.sum(P, axis=1), xp.sum(P, axis=0), self._cost(P)
+
+    def _cost(self, P):
+        """``<P, M>`` of the problem as given (no ``n x m`` temporary)."""
+        xp = self.xp
+        flat = xp.reshape(P, (-1,))
+        cost = xp.vecdot(flat, xp.astype(xp.reshape(self.M, (-1,)), flat.dtype))
+        return self.mass * float(cost)
 
 
 def as_arrays(**named):

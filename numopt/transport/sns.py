@@ -6,10 +6,16 @@ import math
 import numpy as np
 
 from ..core.status import Status
-from ..core.validate import check_int, check_real
+from ..core.validate import check_choice, check_int, check_real
 from .base import TransportSolver
 from .newton import newton_direction, null_space_projection, sparsify
-from .sinkhorn import LogSinkhorn, ScalingSinkhorn, exp_limit, kernel_exponents
+from .sinkhorn import (
+    LogSinkhorn,
+    ScalingSinkhorn,
+    exp_limit,
+    kernel_exponents,
+    overrelaxation_factor,
+)
 
 WARMUP = 20  # Sinkhorn iterations before Newton, Tang et al. 2024 (N1 = 20, Sec. 5)
 KEEP_PER_BIN = 10  # drop_ratio=None: keep 10·max(n, m); 2-3n converges only linearly [R]
@@ -44,9 +50,11 @@ CG_SHIFT = 1e-10  # diagonal shift (relative to max pivot) after a CG breakdown
 # steps of NEWTON_PASSES passes plus a fixed NEWTON_OVERHEAD (Python, CSR assembly, CG
 # set-up; in entry-equivalents, so it weighs more on small problems). Sinkhorn goes on past
 # the warm-up while it is predicted cheaper. During the Newton phase each step's cost is
-# counted (line-search trials, CG iterations x the sparse product's share of a pass); from
-# the second step on, a Newton phase that is predicted to need more than Sinkhorn would
-# (from its contraction at the switch) hands the rest of the run to Sinkhorn.
+# counted (line-search trials, CG iterations x the sparse product's share of a pass); after
+# the first step, whose measured cost replaces the prior (optimistic where the plan is not
+# nearly sparse), a Newton phase predicted above FALLBACK x Sinkhorn's remaining cost hands
+# the run back to Sinkhorn, which switches to Newton again when the same test says so.
+# switch="warmup" keeps the paper's rule: exactly `warmup` Sinkhorn iterations, then Newton.
 # Calibration [R, 2-core box, numba 2 threads, OPENBLAS 1 thread, n = 500 .. 5000]: a
 # scaling iteration (two BLAS mat-vecs) costs 0.25-0.4 of an exp pass, a log-domain
 # iteration (two fused LSE passes) about 2, a Newton step 15-150 scaling iterations.
@@ -54,6 +62,8 @@ ITER_PASSES = {"sinkhorn": 0.35, "sinkhorn_log": 2.0}
 NEWTON_STEPS = 8
 NEWTON_PASSES = 5.0  # plan + sums, trial plan, histogram, CSR, gradient and dual
 NEWTON_OVERHEAD = 4e6  # entry-equivalents per Newton step (~5 ms)
+SINKHORN_OVERHEAD = 2e4  # entry-equivalents per Sinkhorn iteration (~20 us of Python)
+FALLBACK = 2.0  # Sinkhorn's rate at the switch is optimistic (it slows down): a margin
 CG_PASS = 2.0  # a CG product with k stored entries costs 2k/(n m) + 6(n + m)/(n m) passes
 EXP_SCALINGS = 600.0  # fall back to the scaling domain only if |f|/reg, |g|/reg < 600
 NEWTON_PASSES = 6
@@ -73,8 +83,10 @@ class SinkhornNewtonSparse(TransportSolver):
 
     1. ``warmup`` Sinkhorn iterations: in the scaling domain when the kernel
        :math:`e^{-M/\mathrm{reg}}` is representable and the start is cold (several times
-       cheaper per iteration; they go on past ``warmup`` while each check cuts the error
-       at least 4x, and may finish the run), else in the log domain;
+       cheaper per iteration), else in the log domain; with ``switch="cost"`` they go on
+       past ``warmup`` while a cost model (Sinkhorn's observed contraction per iteration
+       extrapolated to ``tol``, against the predicted Newton phase, both counted in passes
+       over ``M``) says Sinkhorn is cheaper, and may finish the run;
     2. Newton steps :math:`z \leftarrow z + \alpha d`, :math:`K_s d = \mathrm{reg}\,\nabla D`,
        where :math:`K_s` keeps the exact diagonal blocks of the Hessian (eq. (5)) and the
        largest plan entries (the sparsification of Sec. 4): as many as it takes for the
@@ -107,6 +119,16 @@ class SinkhornNewtonSparse(TransportSolver):
         Armijo constant.
     max_halvings : int, default 30
         Backtracking halvings per line search.
+    switch : {"cost", "warmup"}, default "cost"
+        When to leave Sinkhorn: ``"cost"``, numopt's cost model (Sinkhorn goes on past
+        ``warmup`` while its predicted remaining cost, from its observed contraction, is
+        below the Newton phase's; a first Newton step far costlier than predicted hands
+        the run back to Sinkhorn); ``"warmup"``, the paper's rule (exactly ``warmup``
+        Sinkhorn iterations, then Newton to the end).
+    overrelax : bool, default True
+        After the warm-up, scaling-domain iterations are over-relaxed with the optimal SOR
+        factor for their observed contraction (Thibault et al. 2017, arXiv 1711.01851),
+        dropped at the first window where it does not help.
     check_every, tol, max_iter, **kwargs
         As :class:`~numopt.transport.sinkhorn.LogSinkhorn`.
 
@@ -125,7 +147,8 @@ class SinkhornNewtonSparse(TransportSolver):
     name = "sns"
 
     def __init__(self, *, warmup=WARMUP, density=None, drop_ratio=DROP_RATIO, cg_rtol=CG_RTOL,
-                 cg_max_iter=None, c1=ARMIJO_C1, max_halvings=MAX_HALVINGS, **kwargs):
+                 cg_max_iter=None, c1=ARMIJO_C1, max_halvings=MAX_HALVINGS, switch="cost",
+                 overrelax=True, **kwargs):
         super().__init__(**kwargs)
         self.warmup = check_int("warmup", warmup, low=0)
         self.density = (None if density is None
@@ -137,6 +160,8 @@ class SinkhornNewtonSparse(TransportSolver):
         self.cg_max_iter = check_int("cg_max_iter", cg_max_iter, low=1, allow_none=True)
         self.c1 = check_real("c1", c1, low=0.0, high=0.5, low_open=True, high_open=True)
         self.max_halvings = check_int("max_halvings", max_halvings, low=0)
+        self.switch = check_choice("switch", switch, ("cost", "warmup"))
+        self.overrelax = bool(overrelax)
         self.sinkhorn, self.scaling = (
             kind(check_every=self.check_every, tol=self.tol, max_iter=self.max_iter)
             for kind in (LogSinkhorn, ScalingSinkhorn))
@@ -155,17 +180,34 @@ class SinkhornNewtonSparse(TransportSolver):
                              floor=0, merit=False, nit_newton=0, cg_iterations=0,
                              step=math.nan, dual=math.nan, warm=warm, fast=False,
                              last_check=state.marginal_error, check_nit=0,
-                             sinkhorn_rate=0.0, newton_cost=0.0, fallback=False)
+                             sinkhorn_rate=0.0, newton_cost=0.0, step_cost=None,
+                             omega=1.0, relax=self.overrelax)
 
     def step(self, problem, state):
-        if state.P is None and (state.nit < self.warmup or state.fast or state.fallback):
-            new = state.warm.step(problem, state)
-            if not new.checked:
-                return new
+        if state.P is None and (state.nit < self.warmup or state.fast):
+            if state.omega > 1.0 and self._scaling_phase(state):
+                new = self._overrelaxed_step(problem, state)
+            else:
+                new = state.warm.step(problem, state)
+            if not new.checked or (new.nit - state.check_nit < self.check_every
+                                   and new.marginal_error > self.tol):
+                return new  # the cost model looks at windows of check_every iterations
             rate = _contraction(state.last_check, new.marginal_error,
                                 new.nit - state.check_nit)
-            remaining = self._sinkhorn_cost(new.warm, new.marginal_error, rate)
-            fast = remaining <= NEWTON_STEPS * self._newton_passes(problem, 0, 0)
+            if state.omega > 1.0 and not rate < 0:
+                # over-relaxation did not help: drop it, and measure plain Sinkhorn again
+                # before the cost model decides anything
+                return new.replace(omega=1.0, relax=False, fast=True,
+                                   last_check=new.marginal_error, check_nit=new.nit)
+            if (state.relax and state.omega == 1.0 and rate < 0 and new.nit >= self.warmup
+                  and self._scaling_phase(new)):
+                # the optimal SOR factor for the Gauss-Seidel rate e^rate (Young 1954), as
+                # in Thibault et al. 2017 (arXiv 1711.01851, Sec. 3) for Sinkhorn
+                new = new.replace(omega=overrelaxation_factor(math.exp(rate)))
+                rate = math.log(new.omega - 1.0) if new.omega > 1.0 else rate
+            remaining = self._sinkhorn_cost(new.warm, new.marginal_error, rate, problem)
+            newton = NEWTON_STEPS * (state.step_cost or self._newton_passes(problem, 0, 0))
+            fast = self.switch == "cost" and remaining <= newton
             return new.replace(fast=fast, last_check=new.marginal_error, check_nit=new.nit,
                                sinkhorn_rate=rate)
         if state.P is None:
@@ -182,13 +224,13 @@ class SinkhornNewtonSparse(TransportSolver):
         cost = new.newton_cost + self._newton_passes(problem, new.cg_iterations, new.nnz,
                                                      new.trials)
         new = new.replace(newton_cost=cost)
-        rate = _contraction(state.marginal_error, new.marginal_error, 1)
-        if new.nit_newton >= 2 and rate < 0:
-            newton_left = math.log(self.tol / new.marginal_error) / rate * (
-                cost / new.nit_newton)
+        if new.nit_newton == 1 and self.switch == "cost":
+            # the prior was optimistic (a plan that is not nearly sparse: many kept
+            # entries, many CG iterations): Sinkhorn again if it is predicted cheaper
+            new = new.replace(step_cost=cost)
             warm = self.scaling if self._scaling_ok(problem, new) else self.sinkhorn
-            if newton_left > self._sinkhorn_cost(warm, new.marginal_error,
-                                                 new.sinkhorn_rate):
+            if (NEWTON_STEPS - 1) * cost > FALLBACK * self._sinkhorn_cost(
+                    warm, new.marginal_error, new.sinkhorn_rate, problem):
                 return self._fall_back(problem, new)
         return new
 
@@ -203,14 +245,16 @@ class SinkhornNewtonSparse(TransportSolver):
         return (NEWTON_PASSES + trials + NEWTON_OVERHEAD / size
                 + cg_iterations * CG_PASS * (nnz + 3 * (n + m)) / size)
 
-    def _sinkhorn_cost(self, warm, error, rate):
+    def _sinkhorn_cost(self, warm, error, rate, problem):
         """Predicted passes for Sinkhorn (``warm``: scaling or log domain) to reach ``tol``
         from ``error`` contracting by ``e^rate`` per iteration (inf if it does not)."""
         if error <= self.tol:
             return 0.0
         if not rate < 0:
             return math.inf
-        return math.log(self.tol / error) / rate * ITER_PASSES[warm.name]
+        n, m = problem.shape
+        per_iteration = ITER_PASSES[warm.name] + SINKHORN_OVERHEAD / (n * m)
+        return math.log(self.tol / error) / rate * per_iteration
 
     @staticmethod
     def _scaling_ok(problem, state):
@@ -225,7 +269,7 @@ class SinkhornNewtonSparse(TransportSolver):
         when the kernel and the scalings are representable, else log domain."""
         xp, reg = problem.xp, problem.reg
         f, g = state.f, state.g
-        common = dict(P=None, spare=None, fallback=True, fast=False, phase="sinkhorn",
+        common = dict(P=None, spare=None, fast=True, phase="sinkhorn",
                       check_nit=state.nit, last_check=state.marginal_error)
         if self._scaling_ok(problem, state):
             K = xp.exp(-problem.M / reg)
@@ -234,12 +278,32 @@ class SinkhornNewtonSparse(TransportSolver):
                                  **common)
         return state.replace(lse=None, warm=self.sinkhorn, u=None, **common)
 
+    def _overrelaxed_step(self, problem, state):
+        """Over-relaxed scaling iteration (Thibault, Chizat, Dossal, Papadakis 2017,
+        "Overrelaxed Sinkhorn-Knopp algorithm for regularized optimal transport", arXiv
+        1711.01851, eq. (6)): ``u <- u^(1-w) (a / K v)^w``, then the same for ``v``; both
+        marginals are measured (neither holds exactly), from products already made."""
+        K, w = state.K, state.omega
+        Kv = state.Kv if state.Kv is not None else K @ state.v
+        u = state.u * (problem.a / (state.u * Kv)) ** w
+        Ktu = u @ K
+        v = state.v * (problem.b / (state.v * Ktu)) ** w
+        Kv = K @ v
+        error = problem.marginal_error(u * Kv, v * Ktu)
+        return state.replace(u=u, v=v, Kv=Kv, marginal_error=error, checked=True,
+                             nit=state.nit + 1)
+
     @staticmethod
     def _scaling_phase(state):
         return getattr(state, "u", None) is not None
 
     def iterate(self, state):
         return (state.u, state.v) if self._scaling_phase(state) else (state.f, state.g)
+
+    def summary(self, problem, state, f, g):
+        if self._scaling_phase(state):
+            return self.scaling.summary(problem, state, f, g)
+        return super().summary(problem, state, f, g)
 
     def potentials(self, state):
         if self._scaling_phase(state):
