@@ -17,11 +17,18 @@ grid grows.
   machine load.
 * **Profiles** — Dolan & Moré (Math. Program. 91, 2002) performance profiles of wall time.
 * **PDE** — the control problem of Hong et al. (2023, §6.3) on N x N grids: the direct
-  sparse-LU KKT solve (``sketch="exact"``) against the paper's Kaczmarz sketch and the inexact
-  MINRES solve (``sketch="minres"``).
+  sparse-LU KKT solve (``sketch="exact"``) against the default ``sketch="auto"`` (from 3 000
+  KKT rows: PCG on the Schur complement with Pearson & Wathen's matching approximation,
+  ``sketch="schur"``), the inexact MINRES solve with a factorized Schur complement
+  (``sketch="minres"``) and the paper's Kaczmarz sketch. Times come from one process, one
+  solver after another; peak memory (full run only) from one fresh process per solver
+  (peak RSS minus that of a process that only built the problem). The N = 64 ... 512 table of
+  the issue-15 note: ``print(pde_scaling((64, 128, 256, 512))[1])``.
 """
 
 import math
+import subprocess
+import sys
 
 import numpy as np
 import scipy.optimize as so
@@ -36,8 +43,10 @@ PEERS = ("scipy", "cyipopt")
 KKT_TOL = 1e-6
 QUICK_EQUALITY = ("HS6", "HS7", "HS28", "HS39", "HS40", "HS61", "HS78", "BT2", "BT8")
 QUICK_INEQUALITY = ("HS12", "HS15", "HS21", "HS35", "HS43", "HS71", "HS76", "HS100")
-PDE_GRIDS = {True: (4, 8), False: (8, 16, 32, 64)}
+PDE_GRIDS = {True: (4, 8), False: (16, 32, 64, 128)}
 PDE_SKETCH_ITERATIONS = 3  # outer iterations timed for the sketch (it does not converge)
+PDE_SKETCH_MAX_GRID = 64  # the Kaczmarz sketch is timed up to this grid (capped solves beyond)
+PDE_SOLVERS = ("auto", "exact", "minres")  # end-to-end alm_sketch inner solvers of the table
 DEFAULT = "numopt default"
 NUMOPT_VARIANTS = {DEFAULT: {}, "interior_point (bfgs)": {"method": "interior_point",
                                                            "hessian": "bfgs"}}
@@ -59,7 +68,7 @@ def cases(quick):
                                       "quick": quick}) for name in equality]
     out += [Case("constrained", name, {"kind": "testset", "set": "inequality", "name": name,
                                        "quick": quick}) for name in inequality]
-    out += [Case("constrained", f"pde N={N}", {"kind": "pde", "N": N})
+    out += [Case("constrained", f"pde N={N}", {"kind": "pde", "N": N, "memory": not quick})
             for N in PDE_GRIDS[quick]]
     return out
 
@@ -67,7 +76,7 @@ def cases(quick):
 def run_case(case):
     """Run numopt and the peers on one case."""
     if case.params["kind"] == "pde":
-        return _pde(case.params["N"])
+        return _pde(case.params["N"], case.params.get("memory", False))
     return _testset(case.params["set"], case.params["name"], case.params["quick"])
 
 
@@ -306,36 +315,96 @@ def _kaczmarz_flops(steps, nnz, n_rows):
     return float(4 * nnz / n_rows * steps + 2 * nnz * checks)
 
 
-def _pde(N):
+# VmHWM (this process image's peak RSS, kB), not ru_maxrss: the latter keeps the peak of
+# the forking parent across exec, so a child of a big process would report the parent's
+PEAK_RSS_SCRIPT = """
+import sys
+import numopt as no
+N, sketch = int(sys.argv[1]), sys.argv[2]
+p = no.problems.constrained.pde_control(N)
+if sketch != "none":
+    no.minimize(p, method="alm_sketch", sketch=sketch, tol=float(sys.argv[3]))
+with open("/proc/self/status") as status:
+    print([line.split()[1] for line in status if line.startswith("VmHWM")][0])
+"""
+
+
+def pde_peak_memory(N, sketch, timeout=900):
+    """Peak resident memory (bytes) of ``alm_sketch`` with ``sketch`` on the PDE problem of
+    grid ``N``, from a fresh process, minus the peak of a process that only built the
+    problem (Linux ``VmHWM``); None when the run fails (or off Linux)."""
+
+    def peak(which):
+        out = subprocess.run([sys.executable, "-c", PEAK_RSS_SCRIPT, str(N), which,
+                              str(KKT_TOL)], capture_output=True, text=True, timeout=timeout)
+        try:
+            return int(out.stdout.split()[-1]) * 1024 if out.returncode == 0 else None
+        except (IndexError, ValueError):
+            return None
+
+    base, run = peak("none"), peak(sketch)
+    return None if base is None or run is None else max(run - base, 0)
+
+
+def _megabytes(size):
+    return math.nan if size is None else size / 1e6
+
+
+def _pde(N, memory=False):
     import numopt as no
 
     from ..constrained._kkt import kkt_matrix
 
     problem = no.problems.constrained.pde_control(N)
     K = kkt_matrix(problem.hess(problem.x0), problem.eq.jac(problem.x0))
-    exact, exact_seconds, _ = timed(no.minimize, problem, method="alm_sketch", sketch="exact",
-                                    tol=KKT_TOL)
-    problem = no.problems.constrained.pde_control(N)
-    sketch, sketch_seconds, _ = timed(no.minimize, problem, method="alm_sketch",
-                                      sketch="kaczmarz", seed=0, tol=KKT_TOL,
-                                      max_iter=PDE_SKETCH_ITERATIONS)
-    problem = no.problems.constrained.pde_control(N)
-    krylov, krylov_seconds, _ = timed(no.minimize, problem, method="alm_sketch",
-                                      sketch="minres", tol=KKT_TOL)
-    steps = float(sketch.history["sketch_steps"].sum())
-    per_iteration = _kaczmarz_flops(steps, K.nnz, K.shape[0]) / max(sketch.nit, 1)
-    lu = _lu_flops(K)
-    return [{"problem": f"pde N={N}", "N": N, "size": K.shape[0], "nnz": K.nnz,
-             "exact_nit": exact.nit, "exact_kkt": exact.kkt_residual, "exact_time": exact_seconds,
-             "exact_flops": lu, "sketch_nit": sketch.nit, "sketch_kkt": sketch.kkt_residual,
-             "sketch_time_per_iter": sketch_seconds / max(sketch.nit, 1),
-             "sketch_flops_per_iter": per_iteration, "sketch_capped": int(
-                 sketch.history["capped"].sum()),
-             "minres_nit": krylov.nit, "minres_steps": int(krylov.history["sketch_steps"].sum()),
-             "minres_kkt": krylov.kkt_residual, "minres_time": krylov_seconds,
-             "minres_ratio": ratio(krylov_seconds, exact_seconds),
-             "flop_ratio": ratio(per_iteration, lu),
-             "time_ratio": ratio(sketch_seconds / max(sketch.nit, 1), exact_seconds)}]
+    row = {"problem": f"pde N={N}", "N": N, "size": K.shape[0], "nnz": K.nnz}
+    for sketch in PDE_SOLVERS:  # warm-up (first-call costs), then timed one after another
+        no.minimize(no.problems.constrained.pde_control(4), method="alm_sketch", sketch=sketch)
+    for sketch in PDE_SOLVERS:
+        res, seconds, _ = timed(no.minimize, no.problems.constrained.pde_control(N),
+                                method="alm_sketch", sketch=sketch, tol=KKT_TOL)
+        steps = res.history["sketch_steps"]
+        row.update({f"{sketch}_time": seconds, f"{sketch}_kkt": res.kkt_residual,
+                    f"{sketch}_nit": res.nit, f"{sketch}_ok": bool(
+                        res.success and res.kkt_residual <= KKT_TOL),
+                    f"{sketch}_steps": int(steps.sum()) if sketch != "exact" else "direct",
+                    f"{sketch}_memory_mb": _megabytes(pde_peak_memory(N, sketch))
+                    if memory else math.nan})
+    row["auto_ratio"] = ratio(row["exact_time"], row["auto_time"])
+    row["minres_ratio"] = ratio(row["minres_time"], row["exact_time"])
+    if N <= PDE_SKETCH_MAX_GRID:
+        sketch, sketch_seconds, _ = timed(no.minimize, no.problems.constrained.pde_control(N),
+                                          method="alm_sketch", sketch="kaczmarz", seed=0,
+                                          tol=KKT_TOL, max_iter=PDE_SKETCH_ITERATIONS)
+        steps = float(sketch.history["sketch_steps"].sum())
+        per_iteration = _kaczmarz_flops(steps, K.nnz, K.shape[0]) / max(sketch.nit, 1)
+        lu = _lu_flops(K)
+        row.update({"exact_flops": lu, "sketch_kkt": sketch.kkt_residual,
+                    "sketch_time_per_iter": sketch_seconds / max(sketch.nit, 1),
+                    "sketch_flops_per_iter": per_iteration, "sketch_capped": int(
+                        sketch.history["capped"].sum()),
+                    "flop_ratio": ratio(per_iteration, lu),
+                    "time_ratio": ratio(sketch_seconds / max(sketch.nit, 1),
+                                        row["exact_time"])})
+    return [row]
+
+
+PDE_COLUMNS = (["N", "size", "exact_time", "auto_time", "auto_ratio", "auto_nit", "auto_steps",
+                "auto_kkt", "exact_nit", "exact_kkt", "minres_time", "minres_ratio",
+                "minres_nit", "minres_steps", "minres_kkt", "exact_memory_mb", "auto_memory_mb",
+                "minres_memory_mb"],
+               ["N", "KKT rows", "exact s", "auto s", "exact/auto", "auto outer",
+                "auto inner steps (PCG; 1 = direct)",
+                "auto KKT", "exact outer", "exact KKT", "minres s", "minres/exact",
+                "minres outer", "MINRES steps", "minres KKT", "exact MB", "auto MB",
+                "minres MB"])
+
+
+def pde_scaling(grids, memory=True):
+    """The PDE rows (no Kaczmarz sketch beyond ``PDE_SKETCH_MAX_GRID``) and their Markdown
+    table for the given grids: the issue-15 crossover/scaling table."""
+    rows = [row for N in grids for row in _pde(N, memory)]
+    return rows, markdown_table(rows, *PDE_COLUMNS)
 
 
 # ----------------------------------------------------------------------------- report
@@ -416,22 +485,25 @@ def summarize(rows, outdir):
                   markdown_table(failures, ["problem", "solver", "kkt", "violation", "nit",
                                             "message"]) if failures else "none", ""]
     pde_rows = sorted((r for r in rows if "N" in r), key=lambda r: r["N"])
+    sketched = [r for r in pde_rows if "sketch_kkt" in r]
     if pde_rows:
+        parts += [
+            "PDE-constrained control, end to end (`alm_sketch`, tol 1e-6): the default "
+            "`sketch=\"auto\"` (from 3 000 KKT rows: range-space PCG with the "
+            "Pearson–Wathen matching Schur approximation, `sketch=\"schur\"`) and inexact "
+            "MINRES with a factorized Schur complement, against the direct KKT solve; "
+            "ratios > 1 for exact/auto mean auto is faster:",
+            markdown_table(pde_rows, *PDE_COLUMNS), ""]
+    if sketched:
         parts += [
             "PDE-constrained control, direct KKT solve vs Kaczmarz sketch "
             f"({PDE_SKETCH_ITERATIONS} outer iterations timed):",
-            markdown_table(pde_rows, ["N", "size", "nnz", "exact_nit", "exact_kkt",
+            markdown_table(sketched, ["N", "size", "nnz", "exact_nit", "exact_kkt",
                                       "exact_time", "exact_flops", "sketch_kkt",
                                       "sketch_capped", "sketch_time_per_iter",
                                       "sketch_flops_per_iter", "flop_ratio", "time_ratio"],
                            ["N", "n+m", "nnz(K)", "exact iters", "exact KKT", "exact s",
                             "LU flops", "sketch KKT", "capped solves", "sketch s/iter",
                             "sketch flops/iter", "flops sketch/exact", "time sketch/exact"]),
-            "", "PDE-constrained control, direct KKT solve vs inexact MINRES (Schur-complement "
-            "preconditioner, the paper's accuracy test), end to end:",
-            markdown_table(pde_rows, ["N", "size", "exact_time", "minres_nit", "minres_steps",
-                                      "minres_kkt", "minres_time", "minres_ratio"],
-                           ["N", "n+m", "exact s", "minres outer iters", "MINRES steps",
-                            "minres KKT", "minres s", "time minres/exact"]),
         ]
     return Section(TITLE, "\n".join(parts), figures)

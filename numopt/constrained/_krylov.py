@@ -22,12 +22,17 @@ DIAGONAL_FLOOR = 1e-8  # D_ii >= this * max |B_ii| (keeps the preconditioner pos
 MAX_RESTARTS = 5  # MINRES restarts when its preconditioned residual hides a larger true one
 
 
+def floored_diagonal(B):
+    """``|diag(B)|`` floored to keep it positive (the ``D`` block of the preconditioners)."""
+    diag = np.abs(B.diagonal() if sp.issparse(B) else np.diag(np.asarray(B)))
+    return np.maximum(diag, DIAGONAL_FLOOR * max(float(diag.max(initial=0.0)), 1.0))
+
+
 def schur_preconditioner(B, G):
     """The operator applying :math:`P^{-1}` (one sparse LU of :math:`G D^{-1} G^\\top`), or
     None when that matrix is singular (a rank-deficient Jacobian)."""
     n, m = B.shape[0], G.shape[0]
-    diag = np.abs(B.diagonal() if sp.issparse(B) else np.diag(np.asarray(B)))
-    diag = np.maximum(diag, DIAGONAL_FLOOR * max(float(diag.max(initial=0.0)), 1.0))
+    diag = floored_diagonal(B)
     inverse = 1.0 / diag
     G = sp.csr_matrix(G)
     schur = (G @ sp.diags(inverse) @ G.T).tocsc()

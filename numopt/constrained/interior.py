@@ -10,7 +10,7 @@ from ..core.registry import register
 from ..core.solver import Solver, State
 from ..core.status import Status
 from ..core.validate import check_choice, check_positive
-from . import _kkt, _restoration
+from . import _kkt, _restoration, _structured
 from ._nlp import NLP
 
 # Constants of Wächter & Biegler (2006), Math. Program. 106, "On the implementation of an
@@ -35,6 +35,7 @@ RESTORATION_MAX_ITER = 200
 RESTORATION_REDUCTION = 0.9  # restoration ends once theta <= this * theta at its start
 LSQ_REGULARIZATION = 1e-12  # shift of A A^T in the sparse least-squares multipliers
 HESSIANS = ("auto", "exact", "bfgs", "sr1")
+LINEAR_SOLVERS = ("auto", "direct")
 
 
 @register
@@ -73,6 +74,14 @@ class InteriorPoint(Solver):
         Lagrangian Hessian from :func:`numopt.second_order.hessian_models.hessian_model`.
     mu0 : float, default 0.1
         Initial barrier parameter.
+    linear_solver : {"auto", "direct"}, default "auto"
+        ``"direct"``: SuperLU / dense LDLᵀ for every primal-dual system. ``"auto"``: the same,
+        except for a sparse Jacobian with a distributed-control structure
+        :math:`A = [A_y\;\;E]` (``E`` diagonal) from 3 000 KKT rows while the Hessian
+        block is a positive diagonal: range-space PCG with Pearson & Wathen's (2012)
+        matching Schur approximation, to the rounding level of the residual
+        (:class:`numopt.constrained._structured.StructuredRegularizedKKT`; also for the
+        least-squares multipliers).
     **kwargs
         ``tol`` (default 1e-8: scaled optimality error, eq. 5), ``max_iter``, ``max_time``,
         ``max_fev``.
@@ -112,10 +121,11 @@ class InteriorPoint(Solver):
     backends = ("numpy",)
     handles = frozenset({"bounds", "equality", "inequality"})
 
-    def __init__(self, *, hessian="auto", mu0=MU0, **kwargs):
+    def __init__(self, *, hessian="auto", mu0=MU0, linear_solver="auto", **kwargs):
         super().__init__(**kwargs)
         self.hessian = check_choice("hessian", hessian, HESSIANS)
         self.mu0 = check_positive("mu0", mu0)
+        self.linear_solver = check_choice("linear_solver", linear_solver, LINEAR_SOLVERS)
 
     # ------------------------------------------------------------------ set-up
     def init(self, problem, x0):
@@ -134,7 +144,8 @@ class InteriorPoint(Solver):
         c = nlp.c(x)
         w = _push_inside(np.concatenate([x, c[ineq]]), lower, upper, has_l, has_u)
         x = w[:n]
-        ctx = _Context(nlp, n, m, eq, ineq, lower, upper, has_l, has_u)
+        ctx = _Context(nlp, n, m, eq, ineq, lower, upper, has_l, has_u,
+                       structured=self.linear_solver == "auto")
         self._ctx = ctx
         zl, zu = has_l.astype(float), has_u.astype(float)
         f, g, c, J = nlp.f(x), nlp.grad(x), nlp.c(x), nlp.jac(x)
@@ -408,8 +419,9 @@ def _push_inside(w, lower, upper, has_l, has_u):
 class _Context:
     """Fixed data of one run: the NLP, the slack layout, the bounds of ``w = (x, s)``."""
 
-    def __init__(self, nlp, n, m, eq, ineq, lower, upper, has_l, has_u):
+    def __init__(self, nlp, n, m, eq, ineq, lower, upper, has_l, has_u, structured=True):
         self.nlp, self.n, self.m, self.eq, self.ineq = nlp, n, m, eq, ineq
+        self.structured = structured
         self.N = n + ineq.shape[0]
         self.lower, self.upper, self.has_l, self.has_u = lower, upper, has_l, has_u
         self.bounded = bool(np.any(has_l) or np.any(has_u))
@@ -545,13 +557,18 @@ class _Context:
             return np.zeros(0)
         target = -(np.concatenate([g, np.zeros(self.N - self.n)]) - zl + zu)
         A = self.constraint_jacobian(J)
-        if self.nlp.sparse:  # normal equations (A A^T + eps I) lam = A target, one sparse LU
+        split = _structured.control_split(A) if self.structured and self.nlp.sparse and sum(
+            A.shape) >= _structured.AUTO_MIN_ROWS else None
+        lam = None if split is None else _structured.least_squares_multipliers(
+            A, -target, split)[0]
+        if lam is None and self.nlp.sparse:  # normal equations (A A^T + eps I) lam = A target,
+            # one sparse LU
             gram = (A @ A.T + LSQ_REGULARIZATION * sp.identity(self.m)).tocsc()
             try:
                 lam = _kkt.SparseLU(gram).solve(A @ target)
             except RuntimeError:
                 return np.zeros(self.m)
-        else:
+        elif lam is None:
             lam = np.linalg.lstsq(A.T, target, rcond=None)[0]
         return lam if np.max(np.abs(lam)) <= LAMBDA_MAX else np.zeros(self.m)
 
@@ -580,4 +597,5 @@ class _Context:
         A = self.constraint_jacobian(state.J)
         grad_phi = self.barrier_gradient(state.g, state.w, state.mu)
         r_d = grad_phi + self.multiplier_gradient(state.J, state.lam)
-        return _kkt.regularized_kkt(W, A, r_d, self.residual(state.c, state.w), state.mu)
+        return _structured.regularized_kkt(W, A, r_d, self.residual(state.c, state.w),
+                                           state.mu, structured=self.structured)
