@@ -245,3 +245,88 @@ def test_argument_errors_and_nonfinite_data():
         lasso(sp.csc_matrix(bad), y, 0.1)
     with pytest.raises(no.InvalidProblemError, match="alphas"):
         lasso_path(X, y, alphas=[0.1, -1.0])
+
+
+# ------------------------------------------------------------ Gram solver, unpenalized fit
+def noncentred(seed, n=60, d=100):
+    """Non-centred columns and a large offset: the intercept column matters."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d)) + 5.0 * rng.random(d)
+    y = X[:, :5] @ rng.standard_normal(5) + 50.0 + 0.1 * rng.standard_normal(n)
+    return X, y
+
+
+@pytest.mark.parametrize("precompute", [False, True])
+def test_unpenalized_column_is_fitted_before_each_gap(precompute):
+    # regression: with the intercept column merely near its optimum the dual point was
+    # infeasible, the gap no bound, and the run stalled at relative gap 1e-3 with
+    # coefficients off by 4 (seeds 0 and 4)
+    for seed in (0, 4):
+        X, y = noncentred(seed)
+        alpha = 0.01 * alpha_max(X - X.mean(0), y - y.mean())
+        ref = Lasso(alpha=alpha, tol=1e-15, max_iter=1_000_000).fit(X, y)
+        Xi = np.hstack([X, np.ones((60, 1))])
+        coef, res = lasso(Xi, y, alpha, weights=np.r_[np.ones(100), 0.0], tol=1e-14,
+                          precompute=precompute)
+        assert res.success, res.message
+        assert res.method == ("gram_cd" if precompute else "working_set_cd")
+        np.testing.assert_allclose(coef[:-1], ref.coef_, atol=1e-8, rtol=0)
+        assert coef[-1] == pytest.approx(ref.intercept_, abs=1e-8)
+
+
+@pytest.mark.parametrize("rho", [0.0, 0.9])
+def test_gram_solver_matches_scikit_learn(rho):
+    X, y = data(120, 30, seed=11, rho=rho, density=0.4)
+    sw = np.random.default_rng(11).uniform(0.2, 3.0, 120)
+    for frac in (0.1, 0.001):
+        alpha = frac * alpha_max(X, y)
+        ref = sk_lasso(X, y, alpha).coef_
+        ref_w = sk_lasso(X, y, alpha).fit(X, y, sample_weight=sw).coef_
+        for design in (X, sp.csc_matrix(X)):
+            coef, res = lasso(design, y, alpha, tol=1e-14, precompute=True)
+            assert res.success and res.method == "gram_cd" and res.duality_gap <= 1e-14
+            np.testing.assert_allclose(coef, ref, atol=1e-8, rtol=0)
+            coef_w, _ = lasso(design, y, alpha, tol=1e-14, sample_weight=sw, precompute=True)
+            np.testing.assert_allclose(coef_w, ref_w, atol=1e-8, rtol=0)
+
+
+def test_gram_gap_equals_the_residual_gap():
+    from numopt.coordinate import _gram_kernels as G
+    from numopt.coordinate.working_set import GLM
+
+    X, y = data(50, 20, seed=12)
+    glm = GLM("lasso", X, y, 3.0)
+    w = np.random.default_rng(12).standard_normal(20) * (np.arange(20) < 6)
+    Q, q = X.T @ X, X.T @ y
+    g = np.empty(20)
+    none = np.zeros(1, dtype=np.int64)
+    G.gram_residual((np.ascontiguousarray(Q), np.zeros(1), none, none), q, w, g)
+    r = y - X @ w
+    np.testing.assert_allclose(g, X.T @ r, atol=1e-10)
+    csr = sp.csr_matrix(Q)  # the sparse-design form: CSR rows
+    g_csr = np.empty(20)
+    G.gram_residual((np.zeros((1, 1)), csr.data, csr.indices.astype(np.int64),
+                     csr.indptr.astype(np.int64)), q, w, g_csr)
+    np.testing.assert_allclose(g_csr, g, atol=1e-10)
+    primal, gap = G.gram_gap(w, g, q, float(y @ y), glm.pen)
+    c = min(1.0, 3.0 / np.abs(X.T @ r).max())
+    dual = c * r @ y - 0.5 * c * c * r @ r
+    assert primal == pytest.approx(glm.primal(w, r), rel=1e-12)
+    assert gap == pytest.approx(primal - dual, rel=1e-9)
+
+
+def test_path_uses_gram_when_n_exceeds_d_and_matches_scikit_learn():
+    X, y = data(200, 40, seed=13, rho=0.7)
+    alphas, coefs, results = lasso_path(X, y, n_alphas=25, eps=1e-3, tol=1e-14)
+    assert {r.method for r in results} == {"gram_cd"}  # dense, n > d: precompute="auto"
+    _, sk_coefs, _ = sk_lasso_path(X, y, alphas=alphas, tol=1e-15, max_iter=1_000_000,
+                                   precompute=False)  # its Gram path stops at gap 1e-12
+    np.testing.assert_allclose(coefs, sk_coefs, atol=1e-8, rtol=0)
+    _, plain, plain_res = lasso_path(X, y, alphas, tol=1e-14, precompute=False)
+    assert {r.method for r in plain_res} == {"working_set_cd"}
+    np.testing.assert_allclose(coefs, plain, atol=1e-8, rtol=0)
+    # the benchmark's tolerance (issue 19): within 1e-6 of scikit-learn's path
+    _, loose, _ = lasso_path(X, y, alphas, tol=1e-8)
+    np.testing.assert_allclose(loose, sk_coefs, atol=1e-6, rtol=0)
+    with pytest.raises(no.InvalidProblemError, match="precompute"):
+        lasso(X, y, 0.1, precompute="yes")

@@ -174,3 +174,15 @@ def test_bench_module_rows_and_summary(tmp_path):
     assert len(ours) == 4 and all(r["max_dcoef"] < 1e-4 for r in ours)
     section = bench.summarize(rows, tmp_path)
     assert "numopt/peer" in section.markdown and "| path |" in section.markdown
+
+
+@pytest.mark.parametrize("shape", [(300, 8), (60, 400)])
+def test_l2_logistic_auto_solver_matches_scikit_learn(shape):
+    # solver="auto": Newton on the narrow design, L-BFGS on the wide one (400 columns)
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal(shape)
+    y = (X[:, 0] - X[:, 1] + 0.3 * rng.standard_normal(shape[0]) > 0).astype(int)
+    ours = LogisticRegression(C=0.5, tol=1e-10, max_iter=2000).fit(X, y)
+    ref = sk.LogisticRegression(C=0.5, tol=1e-12, max_iter=100_000).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-5)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, atol=1e-5)

@@ -104,12 +104,14 @@ def test_cloud_solve_matches_dense_solve(cost):
 
 def test_eps_scaling_reaches_the_same_plan_in_fewer_iterations():
     """ε-scaling (one iteration per halving of reg, here 10 of them) then the usual
-    iterations: the same plan, 10-15% fewer iterations to 1e-6 on these clouds (the
-    asymptotic rate at the target reg dominates either way)."""
+    iterations: the same plan, 10-15% fewer plain iterations to 1e-6 on these clouds (the
+    asymptotic rate at the target reg dominates either way; with over-relaxation both
+    runs take about the same count)."""
     x, y = points(300, 300, 2, seed=6)
     a = np.full(300, 1 / 300)
-    scaled = sinkhorn(a, a, PointCloud(x, y), 2e-3, tol=1e-6)
-    plain = sinkhorn(a, a, PointCloud(x, y), 2e-3, tol=1e-6, eps_scaling=None)
+    scaled = sinkhorn(a, a, PointCloud(x, y), 2e-3, tol=1e-6, overrelax=False)
+    plain = sinkhorn(a, a, PointCloud(x, y), 2e-3, tol=1e-6, eps_scaling=None,
+                     overrelax=False)
     assert scaled.success and plain.success
     assert list(scaled.history["phase"]).count("scaling") == 10
     assert scaled.nit < plain.nit
@@ -153,3 +155,83 @@ def test_overrelaxation_cuts_iterations_to_the_same_plan():
     assert fast.success and plain.success
     assert fast.nit < plain.nit / 2
     np.testing.assert_allclose(np.asarray(fast.plan), np.asarray(plain.plan), atol=1e-9)
+
+
+@pytest.mark.parametrize("delta", [1e-12, 1e-6])
+def test_auto_truncation_stays_within_its_stated_bound(delta):
+    """``truncate="auto"``: every truncated log-sum-exp is below the exact (dense) one by
+    at most ``log(1 + delta)`` and never above it, the reported bound per row is at most
+    ``delta``, and with ``delta = 1e-12`` the kernels match the dense path to 1e-12; sharp
+    enough a kernel (3-D, reg = 1e-3, leaves of 16) that tiles are really skipped."""
+    x, y = points(400, 350, 3, seed=11)
+    reg = 1e-3
+    n, m = x.shape[0], y.shape[0]
+    problem = CloudProblem(np.full(n, 1 / n), np.full(m, 1 / m),
+                           PointCloud(x, y, leaf_size=16), reg)
+    problem.ops.set_delta(delta)
+    C = PointCloud(problem.source.points, problem.target.points).matrix()
+    ref = ArrayApiOps(np, C, reg)
+    rng = np.random.default_rng(2)
+    f, g = 0.01 * rng.standard_normal(n), 0.01 * rng.standard_normal(m)
+    rows, cols = ref.row_lse(g), ref.col_lse(f)
+    ops = problem.ops
+    for _ in range(3):  # the depth adapts between passes; the bound holds at every depth
+        for got, exact in ((ops.row_lse(g, shift=reg * rows + 1e-3), rows),
+                           (ops.col_lse(f, shift=reg * cols - 1e-3), cols)):
+            assert np.all(got <= exact + 1e-13)
+            assert np.all(exact - got <= np.log1p(delta) + 1e-13)
+            if delta == 1e-12:
+                np.testing.assert_allclose(got, exact, rtol=0, atol=1e-12)
+    depth, sure, bound, _ = ops.depth(m, ops.relief[id(problem.source)])
+    assert bound == delta and depth < sure
+    # tiles whose bound passes the kept test: far fewer than all of them
+    tgt = problem.target
+    gmax = np.maximum.reduceat(g, tgt.starts[:-1])
+    gap = np.maximum(np.maximum(tgt.lo[None] - problem.source.points[:, None], 0.0),
+                     problem.source.points[:, None] - tgt.hi[None])
+    kept = gmax[None] - (gap ** 2).sum(-1) - reg * rows[:, None] >= -depth * reg
+    assert kept.mean() < 0.6
+
+
+def test_multiscale_start_reaches_the_plain_plan_in_fewer_fine_iterations():
+    """Coarse-to-fine start (grid cells, recursively): the same plan as a single-level run,
+    fewer iterations at the finest level, the levels reported in ``coarse``; the stopping
+    test accounts for the truncation bound (``truncation_bound = 0.01 tol``)."""
+    x, y = points(900, 800, 3, seed=12)
+    a, b = np.full(900, 1 / 900), np.full(800, 1 / 800)
+    reg = 0.005
+    multi = sinkhorn(a, b, PointCloud(x, y), reg, tol=1e-7, multiscale=True)
+    single = sinkhorn(a, b, PointCloud(x, y), reg, tol=1e-7, multiscale=False)
+    assert multi.success and single.success, (multi.message, single.message)
+    assert len(multi.coarse) >= 1 and multi.coarse[0][0] < 900 and single.coarse == ()
+    assert multi.nit < single.nit
+    assert multi.truncation_bound == pytest.approx(1e-9)
+    assert multi.marginal_error + 2 * multi.truncation_bound * 1.01 <= 1e-7
+    for res in (multi, single):
+        assert res.nfev >= 2 * res.nit and res.history["nfev"][-1] <= res.nfev
+        assert res.history["omega"].max() > 1.0
+    np.testing.assert_allclose(multi.plan.sum(axis=1), a, atol=1e-9)
+    np.testing.assert_allclose(np.asarray(multi.plan), np.asarray(single.plan), atol=1e-8)
+    with pytest.raises(no.InvalidProblemError, match="multiscale"):
+        sinkhorn(a, b, PointCloud(x, y), reg, multiscale="yes")
+    with pytest.raises(no.InvalidProblemError, match="truncate"):
+        PointCloud(x, y, truncate="tight")
+
+
+def test_coarse_cells_refine_on_clustered_clouds():
+    """The grid of the multiscale start is refined (x2 per axis) until about n / 8 cells
+    are occupied, also when the points sit in a few tight clusters; centroids and masses
+    are those of the cells."""
+    from numopt.transport.cloud import _cells
+
+    rng = np.random.default_rng(4)
+    centers = rng.random((3, 3))
+    x = centers[rng.integers(0, 3, 4000)] + 0.01 * rng.standard_normal((4000, 3))
+    w = np.full(4000, 1 / 4000)
+    lo, span = x.min(0), float(np.ptp(x, axis=0).max())
+    X, A = _cells(x, w, lo, span)
+    assert 250 <= X.shape[0] <= 2000
+    assert A.sum() == pytest.approx(1.0) and np.all(A > 0)
+    np.testing.assert_allclose(A @ X, w @ x, atol=1e-14)
+    uniform = rng.random((4000, 3))
+    assert _cells(uniform, w, np.zeros(3), 1.0)[0].shape[0] <= 512  # 8 per axis: no refining

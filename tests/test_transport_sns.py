@@ -51,6 +51,20 @@ def test_small_random_assignment_plan_matches_long_log_sinkhorn():
     assert res.cost == pytest.approx(ref.cost, rel=1e-9)
 
 
+def test_counts_passes_and_hessians():
+    """``nfev`` counts passes over M (log-sum-exps, kernel products, plan evaluations; the
+    history's ``nfev`` column grows with them), ``nhev`` the sparse Hessians built."""
+    a, C = random_assignment(80, seed=3)
+    res = sinkhorn(a, a, C, 1 / 200, method="sns", tol=1e-12, switch="warmup")
+    assert res.nhev == res.nit_newton >= 1 and res.njev == 0
+    assert res.nfev >= 2 * res.nit_sinkhorn + res.nit_newton
+    assert np.all(np.diff(res.history["nfev"]) >= 1)
+    assert res.history["nfev"][-1] <= res.nfev
+    for method, per_iteration in (("sinkhorn", 2), ("sinkhorn_log", 2)):
+        r = sinkhorn(a, a, C, 0.05, method, tol=1e-9)
+        assert r.nhev == 0 and per_iteration * r.nit <= r.nfev <= per_iteration * r.nit + 6
+
+
 def test_too_few_kept_entries_grow_and_still_converge():
     a, C = random_assignment(200, seed=1)
     res = sinkhorn(a, a, C, 1 / 800, method="sns", tol=1e-12, density=1 / 200,

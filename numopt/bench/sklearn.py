@@ -2,9 +2,11 @@
 the same objective, in one process.
 
 Rows: the Lasso path (50 penalties from ``alpha_max`` down to ``alpha_max / 1000``,
-warm-started) through ``numopt.sklearn.lasso_path`` and ``sklearn.linear_model.lasso_path``;
-one ``Lasso`` fit with intercept; one binary L2 ``LogisticRegression`` fit (numopt: Newton on
-the exact Hessian, its default, and ``solver="lbfgs"``; scikit-learn: its ``lbfgs`` default and
+warm-started, best of 3 interleaved rounds; n > d: both precompute the Gram matrix) through
+``numopt.sklearn.lasso_path`` and ``sklearn.linear_model.lasso_path``;
+one ``Lasso`` fit with intercept; one binary L2 ``LogisticRegression`` fit (numopt: its
+``solver="auto"`` default — Newton on the exact Hessian for narrow designs, L-BFGS otherwise —
+and ``solver="lbfgs"``; scikit-learn: its ``lbfgs`` default and
 ``newton-cholesky``). Both sides
 run to tight tolerances (numopt: relative duality gap 1e-8, gradient norm 1e-8; scikit-learn:
 ``tol=1e-8``), the time ratio is numopt / scikit-learn (< 1: numopt faster), and ``max |Δcoef|``
@@ -21,6 +23,7 @@ TITLE = "scikit-learn estimators: numopt.sklearn vs sklearn.linear_model"
 PEERS = ("sklearn",)
 TOL = 1e-8
 N_ALPHAS = 50
+PATH_ROUNDS = 3  # lasso_path rows: best of 3 interleaved rounds
 SIZES = {True: [(200, 500)], False: [(500, 2000), (2000, 500)]}
 LOGISTIC_SIZES = {True: [(1000, 50)], False: [(5000, 200)]}
 
@@ -67,10 +70,14 @@ def run_case(case):
         warnings.simplefilter("ignore")  # budgets are generous; failures show in max |Δcoef|
         if p["kind"] == "path":
             Xc, yc = X - X.mean(axis=0), y - y.mean()
-            (alphas, ours, _), t_ours, _ = timed(nos.lasso_path, Xc, yc, n_alphas=N_ALPHAS,
-                                                 tol=TOL, max_iter=10_000)
-            (_, theirs, _), t_theirs, _ = timed(sk.lasso_path, Xc, yc, alphas=alphas, tol=TOL,
-                                                max_iter=100_000)
+            t_ours = t_theirs = np.inf
+            for _ in range(PATH_ROUNDS):  # interleaved rounds, best of: robust to load
+                (alphas, ours, _), t, _ = timed(nos.lasso_path, Xc, yc, n_alphas=N_ALPHAS,
+                                                tol=TOL, max_iter=10_000)
+                t_ours = min(t_ours, t)
+                (_, theirs, _), t, _ = timed(sk.lasso_path, Xc, yc, alphas=alphas, tol=TOL,
+                                             max_iter=100_000)
+                t_theirs = min(t_theirs, t)
             _, exact, _ = nos.lasso_path(Xc, yc, alphas=alphas, tol=1e-13, max_iter=100_000)
             add("numopt", t_ours, ours, None, exact)  # error against a tol = 1e-13 solution
             add("scikit-learn", t_theirs, theirs, None, exact)

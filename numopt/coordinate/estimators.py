@@ -12,6 +12,7 @@ from ..core.validate import as_float_array, check_choice, check_int, check_posit
 from ..errors import InvalidProblemError
 from ..problems import LeastSquares, LogisticRegression
 from .bcd import BCD
+from .gram import GramLasso, solve_gram, use_gram
 from .working_set import GLM, solve
 
 LASSO_TAU = 100  # solver="greedy_bcd": GS-q block size (the 100 best coordinates)
@@ -50,7 +51,7 @@ class GapBCD(BCD):
 
 def lasso(X, y, alpha, *, tol=1e-6, max_iter=1000, tau=LASSO_TAU, backend="auto",
           callback=None, weights=None, sample_weight=None, x0=None, solver="working_set",
-          screening=True, p0=None):
+          screening=True, p0=None, precompute="auto"):
     r"""Lasso by working-set coordinate descent with a duality-gap stop.
 
     Solves scikit-learn's ``Lasso(alpha, fit_intercept=False)`` problem
@@ -110,6 +111,13 @@ def lasso(X, y, alpha, *, tol=1e-6, max_iter=1000, tau=LASSO_TAU, backend="auto"
         Gap-safe screening (working-set solver).
     p0 : int, optional
         First working-set size; default ``max(10, min(n, d) // 10)``.
+    precompute : {"auto", True, False}, default "auto"
+        ``True``: coordinate descent on the Gram matrix :math:`X^\top X` (formed once;
+        O(d) per coordinate move, no pass over the samples; Friedman, Hastie & Tibshirani
+        2010; :mod:`numopt.coordinate.gram`), ``result.method == "gram_cd"``. "auto" uses
+        it for :func:`lasso_path` on dense designs with ``n > d`` (scikit-learn's rule for
+        its paths), never for one fit, where forming :math:`X^\top X` costs more than the
+        few epochs it saves (measured, :func:`~numopt.coordinate.gram.use_gram`).
 
     Returns
     -------
@@ -149,6 +157,8 @@ def lasso(X, y, alpha, *, tol=1e-6, max_iter=1000, tau=LASSO_TAU, backend="auto"
                              tau, backend, callback, x0)
     _numba_only(backend)
     glm = _glm("lasso", X, y, alpha, None, weights, sample_weight)
+    if use_gram(glm, precompute, path=False):
+        return solve_gram(GramLasso(glm), x0, tol=tol, max_iter=max_iter, callback=callback)
     return solve(glm, x0, tol=tol, max_iter=max_iter, callback=callback,
                  screening=screening, p0=p0)
 
@@ -165,9 +175,13 @@ def l1_logistic(X, y, C=None, *, alpha=None, tol=1e-6, max_iter=1000, tau=LASSO_
     :math:`\frac{1}{\sum s}\sum_i s_i\ell_i + \alpha\|w\|_1` of skglm/celer). Labels: exactly
     two distinct values; as in scikit-learn the larger is the positive class. The default
     solver grows working sets as :func:`lasso` does and solves each restricted problem by
-    proximal Newton steps whose quadratic models are minimized by coordinate descent, with
-    Armijo backtracking (celer-pn; skglm's ProxNewton, Bertrand et al. 2022, arXiv
-    2204.07826); ``solver="greedy_bcd"`` runs the paper's greedy ``bcd``. Stops when
+    proximal Newton steps (celer-pn; skglm's ProxNewton, Bertrand et al. 2022, arXiv
+    2204.07826) in newGLMNET's form (Yuan, Ho & Lin, JMLR 13, 2012): each quadratic model
+    is minimized inexactly by coordinate descent with inner shrinking and Anderson
+    extrapolation, the per-sample terms are updated only on the rows a step touches, and
+    an Armijo line search tries the full step first (see
+    :mod:`numopt.coordinate._logistic_kernels`); ``solver="greedy_bcd"`` runs the paper's
+    greedy ``bcd``. Stops when
     :math:`(P - D)/P(0) \le` ``tol``, :math:`P(0) = \log 2\sum_i s_i`, with the dual point
     built from :math:`s_i\sigma(-y_i x_i^\top w)` scaled to feasibility.
 
@@ -226,7 +240,7 @@ def l1_logistic(X, y, C=None, *, alpha=None, tol=1e-6, max_iter=1000, tau=LASSO_
 
 
 def lasso_path(X, y, alphas=None, *, n_alphas=100, eps=1e-3, tol=1e-6, max_iter=1000,
-               weights=None, sample_weight=None, x0=None, screening=True):
+               weights=None, sample_weight=None, x0=None, screening=True, precompute="auto"):
     r"""Lasso solutions along a decreasing sequence of penalties, warm-started.
 
     Each penalty is solved by :func:`lasso`'s working-set solver from the previous
@@ -244,8 +258,10 @@ def lasso_path(X, y, alphas=None, *, n_alphas=100, eps=1e-3, tol=1e-6, max_iter=
         :math:`w = 0` on the penalized features) down to ``eps`` × :math:`\alpha_{\max}`.
     n_alphas : int, default 100
     eps : float, default 1e-3
-    tol, max_iter, weights, sample_weight, x0, screening
-        As in :func:`lasso` (``tol`` holds at every penalty).
+    tol, max_iter, weights, sample_weight, x0, screening, precompute
+        As in :func:`lasso` (``tol`` holds at every penalty). With the Gram solver
+        (``precompute="auto"``: dense, ``n > d``) :math:`X^\top X` and :math:`X^\top y`
+        are formed once for the whole path.
 
     Returns
     -------
@@ -267,7 +283,7 @@ def lasso_path(X, y, alphas=None, *, n_alphas=100, eps=1e-3, tol=1e-6, max_iter=
     ((60, 10), True, True)
     """
     return _path("lasso", X, y, alphas, n_alphas, eps, tol, max_iter, weights, sample_weight,
-                 x0, screening)
+                 x0, screening, precompute)
 
 
 def l1_logistic_path(X, y, alphas=None, *, n_alphas=100, eps=1e-3, tol=1e-6, max_iter=1000,
@@ -380,7 +396,7 @@ def _alpha_max(glm):
 
 
 def _path(kind, X, y, alphas, n_alphas, eps, tol, max_iter, weights, sample_weight, x0,
-          screening):
+          screening, precompute="auto"):
     glm = GLM(kind, X, y, 1.0, weights=weights, sample_weight=sample_weight)
     if alphas is None:
         n_alphas = check_int("n_alphas", n_alphas, low=1)
@@ -394,9 +410,13 @@ def _path(kind, X, y, alphas, n_alphas, eps, tol, max_iter, weights, sample_weig
     coefs = np.zeros((glm.design.d, alphas.size))
     results = []
     w = x0
+    gram = GramLasso(glm) if use_gram(glm, precompute, path=True) else None  # formed once
     for k, a in enumerate(alphas):
         glm.set_penalty(float(a) * glm.total_weight)
-        w, res = solve(glm, w, tol=tol, max_iter=max_iter, screening=screening)
+        if gram is not None:
+            w, res = solve_gram(gram, w, tol=tol, max_iter=max_iter)
+        else:
+            w, res = solve(glm, w, tol=tol, max_iter=max_iter, screening=screening)
         coefs[:, k] = w
         results.append(res)
     return alphas, coefs, results

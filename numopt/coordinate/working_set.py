@@ -9,7 +9,8 @@ One outer iteration (:class:`WorkingSetCD` ``step``):
 2. solve the problem restricted to that working set — Lasso: cyclic coordinate descent with
    Anderson extrapolation of the iterates every 5 epochs (Bertrand et al. 2022, Alg. 2);
    logistic: proximal Newton with coordinate-descent inner solves — until the working-set
-   duality gap is below 0.3 × the current full gap (celer's inner tolerance);
+   duality gap is below 0.3 × the current full gap (celer's inner tolerance; Lasso: 0.1 ×,
+   and the final tolerance once no zero feature violates its constraint);
 3. one pass over all features: the full gradient, the dual point (the residual rescaled
    into the dual feasible set, and for the Lasso also the Anderson extrapolation of the
    last residuals, whichever has the larger dual value: dual extrapolation, Massias et al.
@@ -18,9 +19,11 @@ One outer iteration (:class:`WorkingSetCD` ``step``):
    :math:`|X_j^\top\theta| + \rho\|X_j\| < \lambda\omega_j`, :math:`\rho` the radius that the
    gap and the dual's strong concavity give, is zero at the optimum and leaves for good.
    Logistic: the unpenalized features are first fitted to rounding (one-dimensional Newton,
-   :func:`~numopt.coordinate._ws_kernels.logistic_fit_unpenalized`), here and before every
-   working-set gap, since the dual point is feasible only where :math:`X_j^\top\theta = 0`
-   on them; otherwise the gap is no bound (it can be negative) and screening unsafe.
+   :func:`~numopt.coordinate._logistic_kernels.logistic_fit_unpenalized`; Lasso: exact
+   coordinate steps, :func:`~numopt.coordinate._ws_kernels.lasso_fit_unpenalized`), here
+   and before every working-set gap, since the dual point is feasible only where
+   :math:`X_j^\top\theta = 0` on them; otherwise the gap is no bound (it can be negative)
+   and screening unsafe.
 
 The run stops when the relative duality gap :math:`(P(w) - D(\theta))/P(0) \le` ``tol``:
 that is the meaning of ``tol`` for :func:`~numopt.coordinate.lasso`,
@@ -38,6 +41,7 @@ from ..core.solver import Solver, State
 from ..core.status import Status
 from ..core.validate import as_float_array, check_all_finite, check_int
 from ..errors import InvalidProblemError
+from . import _logistic_kernels as LK
 from . import _ws_kernels as K
 
 P0 = 10  # smallest first working-set size (celer, skglm)
@@ -49,10 +53,15 @@ FAST_GROWTH = 4
 ALL_ABOVE = 0.5  # a working set above half the candidates takes them all
 EXTRAPOLATE_BELOW = 1e3  # dual extrapolation (a second pass) only when gap < 1e3 tol
 INNER_RATIO = 0.3  # inner tolerance = INNER_RATIO × current duality gap (celer)
+LASSO_FINAL_WHEN_NO_VIOLATOR = True  # Lasso: solve to the final tol once no zero feature
+# violates its constraint (measured: paths 10-30 % faster, single fits neutral to 1.5x)
+LASSO_INNER_RATIO = 0.1  # the Lasso's (measured on six grid cells: 0-20 % faster than
+# 0.3, never slower beyond noise)
 CHECK_EVERY = 10  # Lasso: epochs between working-set gap checks
 MAX_EPOCHS = 50_000  # Lasso: cap on the epochs of one inner solve
 MAX_NEWTON = 50  # logistic: Newton steps of one inner solve
 MAX_CD = 50  # logistic: coordinate-descent epochs per Newton step (20 can stall)
+NEWTON_ETA = 0.5  # logistic: inner model solve stops at this fraction of the violation
 DUAL_K = K.ANDERSON_K + 1  # residuals kept for dual extrapolation
 STALL = 0.999  # outer iterations on an unchanged working set must cut the best gap by
 STALL_ROUNDS = 3  # 0.1 % at least once in 3 rounds, else the run ends as STALLED
@@ -103,10 +112,12 @@ class Design:
     def sq_norms(self, h=None):
         """``Σ_i h_i X_ij²`` for every column (``h = 1`` when None)."""
         if self.sparse:
+            if h is None:  # one pass over the data, no X.multiply(X) copy
+                return K.csc_sq_norms(self.data, self.indptr)
             sq = self.X.multiply(self.X)
-            return np.asarray(sq.sum(axis=0) if h is None else sq.T @ h).ravel()
-        if h is None:
-            return np.einsum("ij,ij->j", self.X, self.X)
+            return np.asarray(sq.T @ h).ravel()
+        if h is None:  # one vectorized pass (einsum on Fortran order measured 5x slower)
+            return K.dense_sq_norms(self.data, self.n, self.d)
         return np.einsum("ij,ij,i->j", self.X, self.X, h)
 
 
@@ -177,6 +188,8 @@ class GLM:
     # -------------------------------------------------------------- values at a point
     def aux(self, w):
         """Residual ``y − Xw`` (Lasso) or margins ``Xw`` (logistic)."""
+        if not np.any(w):  # a cold start: no pass over the data
+            return self.y.copy() if self.kind == "lasso" else np.zeros(self.design.n)
         z = self.design.matvec(w)
         return self.y - z if self.kind == "lasso" else z
 
@@ -191,7 +204,8 @@ class GLM:
         if self.kind == "lasso":
             loss = 0.5 * float(aux @ aux)
         else:
-            loss = float(self.s @ np.logaddexp(0.0, -self.y * aux))
+            t = -self.y * aux  # log(1 + e^t), stably: 4x faster than np.logaddexp
+            loss = float(self.s @ (np.log1p(np.exp(-np.abs(t))) + np.maximum(t, 0.0)))
         return loss + float(self.pen @ np.abs(w))
 
     def dual(self, nu, corr):
@@ -270,12 +284,16 @@ class WorkingSetCD(Solver):
         return corr, best_corr, primal, gap, screened
 
     def _fit_free(self, glm, w, aux):
-        """Logistic: fit the unpenalized features exactly (in place) before a gap is taken,
-        so that the dual point meets ``X_jᵀθ = 0`` on them (see
-        :func:`~numopt.coordinate._ws_kernels.logistic_fit_unpenalized`)."""
-        if glm.kind != "lasso" and glm.free.size:
-            K.logistic_fit_unpenalized(*glm.design.arrays(), w, aux, glm.y, glm.s, glm.free,
-                                       K.MAX_FREE_SWEEPS)
+        """Fit the unpenalized features exactly (in place) before a gap is taken, so that
+        the dual point meets ``X_jᵀθ = 0`` on them (see
+        :func:`~numopt.coordinate._logistic_kernels.logistic_fit_unpenalized`,
+        :func:`~numopt.coordinate._ws_kernels.lasso_fit_unpenalized`)."""
+        if glm.kind == "lasso" and glm.free.size:
+            K.lasso_fit_unpenalized(*glm.design.arrays(), w, aux, glm.free, glm.inv_lc,
+                                    K.MAX_FREE_SWEEPS)
+        elif glm.kind != "lasso" and glm.free.size:
+            LK.logistic_fit_unpenalized(*glm.design.arrays(), w, aux, glm.y, glm.s, glm.free,
+                                        LK.MAX_FREE_SWEEPS)
 
     def _state(self, glm, w, aux, screened, nit, extra=None, **fields):
         w, aux = w.copy(), aux.copy()
@@ -297,12 +315,7 @@ class WorkingSetCD(Solver):
     # ----------------------------------------------------------------- Solver API
     def init(self, glm, x0):
         d = glm.design.d
-        w = np.zeros(d) if x0 is None else np.array(x0, dtype=np.float64)
-        if w.shape != (d,) or not np.all(np.isfinite(w)):
-            raise InvalidProblemError(
-                f"x0 must be {d} finite numbers (a warm start for the coefficients), got "
-                f"shape {w.shape}.")
-        w[(glm.norms2 == 0) & (glm.pen > 0)] = 0.0  # zero columns: the penalty decides
+        w = start_coef(x0, d, (glm.norms2 == 0) & (glm.pen > 0))
         screened = np.zeros(d, dtype=bool)
         self._backend = resolve_backend("numba", w, supported=self.backends, method=self.name)
         return self._state(glm, w, glm.aux(w), screened, 0, ws_size=0, epochs=0,
@@ -317,7 +330,11 @@ class WorkingSetCD(Solver):
         ws, complete = self._working_set(glm, state)
         final = self.tol * glm.null_value
         # a working set holding every candidate is the whole problem: solve it to the end
-        tol_in = final if complete else max(INNER_RATIO * state.gap, 0.1 * final)
+        ratio = LASSO_INNER_RATIO if glm.kind == "lasso" else INNER_RATIO
+        if glm.kind == "lasso" and LASSO_FINAL_WHEN_NO_VIOLATOR and not np.any(
+                (state.x == 0) & (np.abs(state.grad) > glm.pen) & ~state.screened):
+            complete = True  # no zero feature violates its constraint: the support is in
+        tol_in = final if complete else max(ratio * state.gap, 0.1 * final)
         arrays = glm.design.arrays()
         extra = None
         if glm.kind == "lasso":
@@ -325,11 +342,12 @@ class WorkingSetCD(Solver):
             epochs, inner_gap, accepted = K.lasso_inner(
                 *arrays, w, aux, glm.y, ws, glm.inv_lc, glm.pen, tol_in, self.max_epochs,
                 CHECK_EVERY, self.anderson, res_buf)
-            if self.dual_extrapolation and epochs >= DUAL_K:
+            if self.dual_extrapolation and epochs >= DUAL_K and not glm.free.size:
                 extra = _extrapolate_residual(res_buf, epochs)
         else:
-            newton, inner_gap, epochs = K.logistic_inner(
-                *arrays, w, aux, glm.y, glm.s, ws, glm.pen, tol_in, MAX_NEWTON, MAX_CD)
+            newton, inner_gap, epochs = LK.logistic_inner(
+                *arrays, w, aux, glm.y, glm.s, ws, glm.pen, tol_in, MAX_NEWTON, MAX_CD,
+                NEWTON_ETA, self.anderson)
             glm.counts["hess"] += int(newton)
             accepted = 0
         if not (np.all(np.isfinite(w)) and np.all(np.isfinite(aux))):
@@ -368,6 +386,13 @@ class WorkingSetCD(Solver):
             # the support filled the set: grow faster, but not past 2n (an L1 solution in
             # general position has at most n non-zeros)
             size = max(size, min(FAST_GROWTH * state.ws_size, 2 * glm.design.n))
+        if glm.kind == "lasso" and not state.ws_size and glm.design.n >= glm.design.d:
+            # Lasso, n ≥ d, first working set: at least the features violating their
+            # constraint now (an estimate of the support); when that is most of them, the
+            # first inner solve takes everything (measured, sparse 10 000 × 1000 at
+            # α_max/100: one outer iteration instead of three, 2.5 vs 3.2 ms)
+            size = max(size, int(np.count_nonzero(
+                (np.abs(state.grad) > pen) & (pen > 0) & ~state.screened)))
         if size >= ALL_ABOVE * candidates:
             size = candidates  # nearly everything: one pass per epoch is as cheap
         size = min(size, candidates)
@@ -391,12 +416,29 @@ class WorkingSetCD(Solver):
 
     def result(self, problem, state, status, history, elapsed):
         res = super().result(problem, state, status, history, elapsed)
-        res["duality_gap"] = float(state.rel_gap)
-        res["gap"] = float(state.gap)
-        res["epochs"] = int(state.total_epochs)
-        res["screened"] = int(np.count_nonzero(state.screened))
-        res["extrapolated"] = int(state.extrapolated)
-        return res
+        return gap_fields(res, state, int(np.count_nonzero(state.screened)))
+
+
+def start_coef(x0, d, zero):
+    """The first coefficients: ``x0`` checked (zeros when None), a copy, 0 where ``zero``
+    (penalized all-zero columns: the penalty decides)."""
+    w = np.zeros(d) if x0 is None else np.array(x0, dtype=np.float64)
+    if w.shape != (d,) or not np.all(np.isfinite(w)):
+        raise InvalidProblemError(
+            f"x0 must be {d} finite numbers (a warm start for the coefficients), got "
+            f"shape {w.shape}.")
+    w[zero] = 0.0
+    return w
+
+
+def gap_fields(res, state, screened):
+    """The duality-gap solvers' extra :class:`~numopt.core.result.Result` fields."""
+    res["duality_gap"] = float(state.rel_gap)
+    res["gap"] = float(state.gap)
+    res["epochs"] = int(state.total_epochs)
+    res["screened"] = screened
+    res["extrapolated"] = int(state.extrapolated)
+    return res
 
 
 def _extrapolate_residual(res_buf, epochs):

@@ -12,13 +12,16 @@ and Hessian (or Gauss–Newton matrix) are sums over row blocks
     \nabla^2 f = \sum_j A_{(j)}^\top \operatorname{diag}(\phi''(A_{(j)}x)) A_{(j)}.
 
 Every oracle here is **one pass** over the chunks: one task per row block computing its
-partial sums (NumPy or CuPy blocks, by the same code), a tree sum, and one ``dask.compute``.
-A pass asked for the value also returns the gradient (they share :math:`A_{(j)}x`), and a
-pass asked for the Hessian returns all three, so Newton, lazy Newton and cubic Newton cost one
-pass per Hessian and one per gradient-only step (line-search trials included). Only
-:math:`d`-vectors and :math:`d\times d` matrices travel to the client, where the small algebra
-runs. The data is persisted once, at construction (on the default ``dask.distributed``
-client when one exists). :attr:`DaskRows.passes` counts the passes.
+partial sums (NumPy, CuPy or scipy.sparse blocks, by the same code; a NumPy block is swept
+once, in cache-sized row tiles) and a sum of the small results. On a ``dask.distributed``
+client a pass is one ``client.map`` over the persisted chunks, summed on the client (no task
+graph is built per pass); on dask's local schedulers it is one ``dask.compute`` of a tree
+sum. A pass asked for the value also returns the gradient (they share :math:`A_{(j)}x`), and
+a pass asked for the Hessian returns all three, so Newton, lazy Newton and cubic Newton cost
+one pass per Hessian and one per gradient-only step (line-search trials included). Only
+:math:`d`-vectors and :math:`d\times d` matrices travel to the client, where the small
+algebra runs. The data is persisted once, at construction (on the default
+``dask.distributed`` client when one exists). :attr:`DaskRows.passes` counts the passes.
 
 Works unchanged on a ``dask.distributed.Client`` (``LocalCluster`` or a scheduler address):
 ``dask.compute`` and ``persist`` use the default client.
@@ -27,6 +30,7 @@ Works unchanged on a ``dask.distributed.Client`` (``LocalCluster`` or a schedule
 import threading
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..backend import to_numpy
 from ..errors import InvalidProblemError
@@ -45,9 +49,31 @@ def is_dask_array(a):
 
 
 def _block_namespace(block):
+    if sp.issparse(block):
+        return np  # scipy.sparse blocks: products with NumPy vectors give NumPy arrays
     import array_api_compat
 
     return array_api_compat.array_namespace(block)
+
+
+def _entries(A):
+    """The stored entries of a block (``.data`` of a scipy.sparse block)."""
+    return A.data if sp.issparse(A) else A
+
+
+def check_block_type(A, name):
+    """Raise unless the blocks of dask array ``A`` are NumPy, CuPy or scipy.sparse arrays."""
+    meta = getattr(A, "_meta", None)
+    if meta is None or isinstance(meta, np.ndarray) or sp.issparse(meta):
+        return
+    if type(meta).__module__.split(".")[0] == "cupy":
+        return
+    raise InvalidProblemError(
+        f"{name} has blocks of type {type(meta).__module__}.{type(meta).__name__}; the block "
+        "kernels take NumPy, CuPy or scipy.sparse blocks: convert them, e.g. "
+        f"{name} = {name}.map_blocks(lambda b: b.to_scipy_sparse().tocsr()) for pydata "
+        "sparse blocks."
+    )
 
 
 def _host(value):
@@ -70,7 +96,7 @@ class DaskRows:
     Attributes
     ----------
     passes : int
-        Passes over the data so far (one per ``dask.compute``).
+        Passes over the data so far (one per ``client.map`` or ``dask.compute``).
     progress : bool
         Show a progress bar per pass (``problem.progress = True``).
 
@@ -97,6 +123,7 @@ class DaskRows:
             raise InvalidProblemError(
                 f"{a_name} has unknown chunk sizes; call {a_name}.compute_chunk_sizes() first."
             )
+        check_block_type(A, a_name)
         rows = A.chunks[0]
         if not is_dask_array(targets):
             targets = np.asarray(targets)
@@ -125,21 +152,46 @@ class DaskRows:
         self.progress = False
         self._blocks = list(zip(A.to_delayed().ravel(), targets.to_delayed().ravel(),
                                 strict=True))
+        self._client, self._groups = _chunk_futures(A, targets)
 
     def reduce(self, block_fn, *args):
         """Sum ``block_fn(A_block, target_block, *args)`` (a tuple of arrays) over the row
-        blocks in one pass; the sums come back as host NumPy arrays."""
+        blocks in one pass; the sums come back as host NumPy arrays.
+
+        On a ``dask.distributed`` client (data persisted there) a pass is one ``client.map``
+        over the persisted chunks (one task per worker thread, summing the chunks that worker
+        holds) and a sum of the small results on the client: no task graph is built,
+        optimized or walked per pass. On the local schedulers it is one
+        ``dask.compute`` of a tree sum.
+        """
+        self.passes += 1
+        if self._client is not None:
+            return self._reduce_distributed(block_fn, args)
         import dask
 
         parts = [dask.delayed(block_fn, pure=True)(a, t, *args) for a, t in self._blocks]
-        while len(parts) > 1:  # a binary tree sum on the workers
+        while len(parts) > 1:  # a binary tree sum
             parts = [dask.delayed(_add)(*parts[i:i + 2]) if i + 1 < len(parts) else parts[i]
                      for i in range(0, len(parts), 2)]
-        self.passes += 1
         if not self.progress:
             (total,) = dask.compute(parts[0])
             return total
         return _with_progress(parts[0])
+
+    def _reduce_distributed(self, block_fn, args):
+        client = self._client
+        blocks, targets = zip(*self._groups, strict=True)
+        futures = client.map(_group_task, blocks, targets, block_fn=block_fn, block_args=args,
+                             pure=False)
+        if self.progress:
+            from distributed import progress
+
+            progress(futures)
+        parts = client.gather(futures)
+        total = parts[0]
+        for part in parts[1:]:
+            total = _add(total, part)
+        return total
 
     def max_label(self):
         """The largest target value (one pass, not counted)."""
@@ -175,6 +227,49 @@ def _with_progress(graph):
 
 def _add(a, b):
     return tuple(x + y for x, y in zip(a, b, strict=True))
+
+
+def _chunk_futures(A, targets):
+    """``(client, groups)`` for data persisted on a ``dask.distributed`` client, else
+    ``(None, None)`` (data on a local scheduler).
+
+    ``groups`` lists ``(A chunk futures, target chunk futures)``, one per task of a pass: the
+    chunks a worker holds, split among its threads, so a pass is one task per worker thread
+    (each summing its chunks where they live) and as many small results to the client. The
+    placement is read once, here; chunks that move later are fetched by dask, still correct.
+    """
+    try:
+        from distributed import futures_of, wait
+    except ImportError:
+        return None, None
+    found = {f.key: f for f in futures_of(A) + futures_of(targets)}
+    keys_a = [k for row in A.__dask_keys__() for k in row]
+    keys_t = list(targets.__dask_keys__())
+    if not found or any(k not in found for k in keys_a + keys_t):
+        return None, None
+    a_futures = [found[k] for k in keys_a]
+    t_futures = [found[k] for k in keys_t]
+    client = a_futures[0].client
+    wait(a_futures + t_futures)
+    holders = client.who_has(a_futures)
+    threads = client.nthreads()
+    by_worker = {}
+    for i, f in enumerate(a_futures):
+        by_worker.setdefault(min(holders.get(f.key) or ("",)), []).append(i)
+    groups = []
+    for worker, chunks in by_worker.items():
+        n = max(1, min(len(chunks), threads.get(worker, 1)))
+        groups += [chunks[j::n] for j in range(n)]
+    return client, [([a_futures[i] for i in g], [t_futures[i] for i in g]) for g in groups]
+
+
+def _group_task(blocks, targets, block_fn, block_args):
+    """One distributed task: the summed ``block_fn`` results of a group of chunks."""
+    total = None
+    for a, t in zip(blocks, targets, strict=True):
+        part = block_fn(a, t, *block_args)
+        total = part if total is None else _add(total, part)
+    return total
 
 
 class FusedCache:
@@ -224,6 +319,12 @@ class DaskOracles:
 
     def arrays(self):
         return ()
+
+    def reset_counts(self):
+        """Zero the oracle counts (each run) and forget which points asked for a Hessian,
+        so a run does not inherit the previous method's Hessian streak."""
+        super().reset_counts()
+        self._hessian_streak = []
 
     _constant_hessian = False
     _block_args = ()
@@ -299,32 +400,73 @@ def _symmetrize(H):
     H[lower] = H.T[lower]
 
 
-def weighted_gram(xp, A, w):
-    r""":math:`A^\top \operatorname{diag}(w) A` for ``w >= 0`` as a symmetric rank-k update
-    (BLAS ``syrk``: half the flops of a general product); only the upper triangle is
-    guaranteed (see :func:`_symmetrize`)."""
-    if isinstance(A, np.ndarray) and A.dtype == np.float64 and A.flags.c_contiguous:
+def new_gram(xp, A):
+    """A zero ``d x d`` accumulator for :func:`add_gram` (Fortran order for BLAS)."""
+    if _blas_block(A):
+        return np.zeros((A.shape[1], A.shape[1]), order="F")
+    return xp.zeros((A.shape[1], A.shape[1]), dtype=A.dtype)
+
+
+def add_gram(xp, H, A, r=None):
+    r"""``H + (diag(r) A)^T (diag(r) A)`` (``r`` None: ``H + AᵀA``), on NumPy float64 as a
+    symmetric rank-k update (BLAS ``syrk``: half the flops of a general product) accumulating
+    into ``H`` in place; only the upper triangle is guaranteed (see :func:`_symmetrize`)."""
+    if _blas_block(A):
         from scipy.linalg.blas import dsyrk
 
-        # B = diag(sqrt w) A written into a per-thread buffer reused across passes (a fresh
-        # m x d temporary costs as much as the syrk itself in page faults), then dsyrk on
-        # the Fortran view B^T: C = (B^T)(B^T)^T = B^T B, upper triangle
-        B = _buffer(A.shape)
-        np.multiply(A, np.sqrt(w)[:, None], out=B)
-        return dsyrk(1.0, B.T, lower=0)
-    B = A * xp.sqrt(w)[:, None]
-    return xp.matmul(B.T, B)
+        if r is None:
+            B = A
+        else:
+            # diag(r) A written into a per-thread buffer reused across tiles and passes (a
+            # fresh temporary per tile costs as much as the syrk itself in page faults)
+            B = _buffer(A.shape)
+            np.multiply(A, r[:, None], out=B)
+        # dsyrk on the Fortran view B^T: C = (B^T)(B^T)^T = B^T B, upper triangle
+        return dsyrk(1.0, B.T, beta=1.0, c=H, lower=0, overwrite_c=1)
+    if sp.issparse(A):
+        B = A if r is None else sp.diags(r) @ A
+        return H + (B.T @ B).toarray()
+    B = A if r is None else A * r[:, None]
+    return H + xp.matmul(B.T, B)
+
+
+def _blas_block(A):
+    return isinstance(A, np.ndarray) and A.dtype == np.float64 and A.flags.c_contiguous
+
+
+#: bytes of one row tile of a NumPy block (about 1 500 rows at d = 100): the kernels stream
+#: each tile through the cache once for ``A x``, the weights, ``Aᵀ r`` and the Gram update,
+#: instead of reading the whole block from memory two or three times
+TILE_BYTES = 3 << 19
+
+
+def row_tiles(A):
+    """Row slices covering ``A``: tiles of about :data:`TILE_BYTES` (at least 256 rows) for a
+    NumPy block, the whole block otherwise (a CuPy block is one large kernel per step).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> [(s.start, s.stop) for s in row_tiles(np.zeros((700, 1000)))]
+    [(0, 256), (256, 512), (512, 700)]
+    """
+    m = A.shape[0]
+    if not isinstance(A, np.ndarray):
+        return (slice(None),)
+    rows = max(256, TILE_BYTES // max(1, A.shape[1] * A.itemsize))
+    return tuple(slice(i, min(i + rows, m)) for i in range(0, m, rows))
 
 
 _BUFFERS = threading.local()
 
 
 def _buffer(shape):
-    """A float64 scratch array of ``shape`` owned by this thread (one per worker thread)."""
+    """A float64 scratch array of ``shape`` (a leading slice of a per-thread buffer that grows
+    as needed; one per worker thread)."""
     buf = getattr(_BUFFERS, "array", None)
-    if buf is None or buf.shape != shape:
+    if buf is None or buf.shape[1:] != shape[1:] or buf.shape[0] < shape[0]:
         buf = _BUFFERS.array = np.empty(shape)
-    return buf
+    return buf[:shape[0]]
 
 
 def hessian_pass_flops(m, d):
@@ -339,7 +481,7 @@ def host_tuple(*values):
 
 def _finite_count_block(A, t):
     xp = _block_namespace(A)
-    bad = xp.sum(~xp.isfinite(A)) + xp.sum(~xp.isfinite(t))
+    bad = xp.sum(~xp.isfinite(_entries(A))) + xp.sum(~xp.isfinite(t))
     return host_tuple(bad)
 
 
@@ -350,12 +492,20 @@ def check_finite(data, names=("A", "b")):
 
 
 def least_squares_block(A, b, x, want_hessian):
-    """Partial sums of ``½‖A x − b‖²``, ``Aᵀ(Ax − b)`` and ``AᵀA`` for one row block."""
+    """Partial sums of ``½‖A x − b‖²``, ``Aᵀ(Ax − b)`` and ``AᵀA`` for one row block (one
+    sweep over its row tiles)."""
     xp = _block_namespace(A)
-    r = A @ xp.asarray(x, dtype=A.dtype) - b
-    value, gradient = 0.5 * xp.vecdot(r, r), A.T @ r
-    hessian = weighted_gram(xp, A, xp.ones_like(r)) if want_hessian else 0.0
-    return host_tuple(value, gradient, hessian)
+    x = xp.asarray(x, dtype=A.dtype)
+    value, gradient = 0.0, xp.zeros(A.shape[1], dtype=A.dtype)
+    hessian = new_gram(xp, A) if want_hessian else 0.0
+    for rows in row_tiles(A):
+        tile = A if rows == slice(None) else A[rows]
+        r = tile @ x - b[rows]
+        value += xp.vecdot(r, r)
+        gradient += tile.T @ r
+        if want_hessian:
+            hessian = add_gram(xp, hessian, tile)
+    return host_tuple(0.5 * value, gradient, hessian)
 
 
 def least_squares_hvp_block(A, b, x, v):
@@ -365,14 +515,35 @@ def least_squares_hvp_block(A, b, x, v):
 
 
 def logistic_block(A, y, x, want_hessian):
-    """Partial sums of the logistic loss, its gradient and Hessian for one row block."""
+    r"""Partial sums of the logistic loss, its gradient and Hessian for one row block (one
+    sweep over its row tiles; a value+gradient pass over a NumPy float64 block is one compiled
+    sweep over its rows, :func:`numopt.problems._dask_kernels.logistic_value_gradient`).
+
+    With :math:`z = y \odot A x` and :math:`e = e^{-|z|}` (no overflow):
+    :math:`\log(1 + e^{-z}) = \log(1 + e) + \max(-z, 0)`,
+    :math:`\sigma(-z) = e/(1+e)` for :math:`z > 0` and :math:`1/(1+e)` otherwise, and the
+    Hessian weight :math:`\sigma(z)\sigma(-z) = e/(1+e)^2`.
+    """
     xp = _block_namespace(A)
-    z = y * (A @ xp.asarray(x, dtype=A.dtype))
-    zeros = xp.zeros_like(z)
-    value = xp.sum(xp.logaddexp(zeros, -z))
-    s = xp.exp(-xp.logaddexp(zeros, z))  # σ(−z) without overflow
-    gradient = A.T @ (-y * s)
-    hessian = weighted_gram(xp, A, s * (1.0 - s)) if want_hessian else 0.0
+    if not want_hessian and _blas_block(A) and isinstance(y, np.ndarray):
+        from ._dask_kernels import logistic_value_gradient  # one compiled sweep
+
+        value, gradient = logistic_value_gradient(
+            A, np.ascontiguousarray(y, dtype=np.float64), np.asarray(x, dtype=np.float64))
+        return host_tuple(value, gradient, 0.0)
+    x = xp.asarray(x, dtype=A.dtype)
+    value, gradient = 0.0, xp.zeros(A.shape[1], dtype=A.dtype)
+    hessian = new_gram(xp, A) if want_hessian else 0.0
+    for rows in row_tiles(A):
+        tile = A if rows == slice(None) else A[rows]
+        labels = y[rows]
+        z = labels * (tile @ x)
+        e = xp.exp(-xp.abs(z))
+        q = 1.0 / (1.0 + e)
+        value += xp.sum(xp.log1p(e)) + xp.sum(xp.maximum(-z, xp.zeros_like(z)))
+        gradient += tile.T @ (-labels * xp.where(z > 0, e * q, q))
+        if want_hessian:
+            hessian = add_gram(xp, hessian, tile, xp.sqrt(e) * q)
     return host_tuple(value, gradient, hessian)
 
 
@@ -387,7 +558,7 @@ def logistic_hvp_block(A, y, x, v):
 def logistic_labels_block(A, y):
     """Count labels outside {−1, +1} and non-finite entries of one block."""
     xp = _block_namespace(A)
-    bad = xp.sum(~xp.isfinite(A)) + xp.sum((y != 1.0) & (y != -1.0))
+    bad = xp.sum(~xp.isfinite(_entries(A))) + xp.sum((y != 1.0) & (y != -1.0))
     return host_tuple(bad)
 
 
@@ -413,11 +584,18 @@ def softmax_block(A, labels, x, want_hessian, n_classes):
     hessian = 0.0
     if want_hessian:
         d, K = A.shape[1], n_classes
-        blocks = [[xp.matmul(A.T * (P[:, k] * ((k == j) - P[:, j])), A) for j in range(K)]
+        blocks = [[_weighted_cross(xp, A, P[:, k] * ((k == j) - P[:, j])) for j in range(K)]
                   for k in range(K)]
         hessian = xp.reshape(xp.stack([xp.stack(row, axis=2) for row in blocks], axis=1),
                              (d * K, d * K))
     return host_tuple(value, gradient, hessian)
+
+
+def _weighted_cross(xp, A, w):
+    """``Aᵀ diag(w) A`` (any sign of ``w``) for a dense or scipy.sparse block."""
+    if sp.issparse(A):
+        return (A.T @ (sp.diags(w) @ A)).toarray()
+    return xp.matmul(A.T * w, A)
 
 
 def softmax_hvp_block(A, labels, x, v, n_classes):
@@ -432,6 +610,6 @@ def softmax_hvp_block(A, labels, x, v, n_classes):
 def softmax_labels_block(A, labels):
     """``(bad entries, largest label)`` of one block (labels must be integers >= 0)."""
     xp = _block_namespace(A)
-    bad = (xp.sum(~xp.isfinite(A)) + xp.sum(labels < 0)
+    bad = (xp.sum(~xp.isfinite(_entries(A))) + xp.sum(labels < 0)
            + xp.sum(xp.astype(labels, xp.float64) != xp.round(xp.astype(labels, xp.float64))))
     return host_tuple(bad)

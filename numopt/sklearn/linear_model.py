@@ -172,8 +172,8 @@ class ElasticNet(Lasso):
 
 
 def lasso_path(X: Any, y: Any, *, alphas: Any = None, n_alphas: int = 100, eps: float = 1e-3,
-               tol: float = 1e-6, max_iter: int = 1000) -> tuple[np.ndarray, np.ndarray,
-                                                                   np.ndarray]:
+               tol: float = 1e-6, max_iter: int = 1000,
+               precompute: bool | str = "auto") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""The Lasso solution along a decreasing sequence of ``alpha``, each fit warm-started
     from the previous one with gap-safe screening (:func:`numopt.coordinate.lasso_path`),
     returned in scikit-learn's ``sklearn.linear_model.lasso_path`` convention.
@@ -192,6 +192,10 @@ def lasso_path(X: Any, y: Any, *, alphas: Any = None, n_alphas: int = 100, eps: 
     eps : float, default 1e-3
     tol, max_iter
         Per-fit relative duality gap and iteration cap, as in :class:`Lasso`.
+    precompute : {"auto", True, False}, default "auto"
+        Coordinate descent on the Gram matrix ``XᵀX``, formed once for the whole path;
+        "auto": dense ``X`` with more samples than features, as scikit-learn
+        (:func:`numopt.coordinate.lasso_path`).
 
     Returns
     -------
@@ -220,7 +224,8 @@ def lasso_path(X: Any, y: Any, *, alphas: Any = None, n_alphas: int = 100, eps: 
         alphas = np.sort(np.asarray(alphas, dtype=np.float64))[::-1]
         _check_params(float(alphas[-1]), tol, max_iter)
     alphas, coefs, results = run_quietly(
-        partial(path, X, y, alphas, n_alphas=n_alphas, eps=eps, tol=tol, max_iter=max_iter),
+        partial(path, X, y, alphas, n_alphas=n_alphas, eps=eps, tol=tol, max_iter=max_iter,
+                precompute=precompute),
         "lasso_path")
     gaps = np.array([float(r.duality_gap) for r in results])
     return np.asarray(alphas), np.asarray(coefs), gaps

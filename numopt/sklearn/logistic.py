@@ -17,6 +17,9 @@ from ..core.problem import Problem
 from ._base import binary_targets, intercept_design, run_quietly, sample_weights
 from ._l1 import solve_l1
 
+AUTO_NEWTON_COLUMNS = 200  # solver="auto": Newton up to this many columns (intercept included)
+AUTO_NEWTON_WORK = 2e7  # ... and n·p² (the Hessian's formation) up to this
+
 
 class _BinaryLinearClassifier(ClassifierMixin, BaseEstimator):
     """``decision_function``/``predict``/``predict_proba`` from ``coef_`` and ``intercept_``."""
@@ -91,8 +94,11 @@ class L1LogisticRegression(_BinaryLinearClassifier):
         Inverse penalty strength (> 0).
     fit_intercept : bool, default True
         Fit an unpenalized intercept.
-    tol : float, default 1e-6
-        Relative duality gap at which the fit stops.
+    tol : float, default 1e-10
+        Relative duality gap at which the fit stops. The default is tight because the
+        inexact Newton steps stop close to ``tol``: at 1e-10, fitting with integer
+        ``sample_weight`` equals fitting on repeated rows to 1e-7 in probability
+        (scikit-learn's estimator check; 1e-8 does not), at 20-40 % more work than 1e-6.
     max_iter : int, default 1000
     warm_start : bool, default False
         Start from the previous solution.
@@ -115,7 +121,7 @@ class L1LogisticRegression(_BinaryLinearClassifier):
     (3, ['no', 'yes'], True)
     """
 
-    def __init__(self, C: float = 1.0, *, fit_intercept: bool = True, tol: float = 1e-6,
+    def __init__(self, C: float = 1.0, *, fit_intercept: bool = True, tol: float = 1e-10,
                  max_iter: int = 1000, warm_start: bool = False) -> None:
         self.C = C
         self.fit_intercept = fit_intercept
@@ -161,11 +167,16 @@ class LogisticRegression(_BinaryLinearClassifier):
         Inverse penalty strength (> 0).
     fit_intercept : bool, default True
         Fit an unpenalized intercept.
-    solver : str, default "newton"
+    solver : str, default "auto"
         The numopt method (see :func:`numopt.methods`): a second-order one using the exact
         Hessian (``"newton"``, ``"damped_newton"``, ``"cubic_newton"``, ...), or ``"lbfgs"``,
-        which needs only gradients and is several times faster when there are many samples
-        per feature (``numopt bench --only sklearn``).
+        which needs only gradients. ``"auto"`` picks ``"newton"`` when the design (with
+        its intercept column) has at most 200 columns and ``n·p² ≤ 2·10⁷`` (forming the
+        Hessian is then cheap), else ``"lbfgs"``. Measured (tol 1e-8, C = 1): breast cancer
+        raw 569 × 30 — newton 4.7 ms, lbfgs did not converge in 1000 iterations,
+        scikit-learn 569 ms; standardized — newton 2.5 ms, lbfgs 4.8, scikit-learn 9.2;
+        synthetic 20 000 × 50 — newton 92 ms, lbfgs 31, scikit-learn 22; synthetic
+        200 × 2000 — newton 2.8 s, lbfgs 10.6 ms, scikit-learn 26 ms.
     tol : float, default 1e-8
         Gradient-norm tolerance.
     max_iter : int, default 100
@@ -189,7 +200,7 @@ class LogisticRegression(_BinaryLinearClassifier):
     (True, True)
     """
 
-    def __init__(self, C: float = 1.0, *, fit_intercept: bool = True, solver: str = "newton",
+    def __init__(self, C: float = 1.0, *, fit_intercept: bool = True, solver: str = "auto",
                  tol: float = 1e-8, max_iter: int = 100, warm_start: bool = False) -> None:
         self.C = C
         self.fit_intercept = fit_intercept
@@ -213,7 +224,12 @@ class LogisticRegression(_BinaryLinearClassifier):
         problem = _l2_logistic(design, signs, sw, float(self.C), self.fit_intercept)
         start = self._start(design.shape[1])
         x0 = np.zeros(design.shape[1]) if start is None else start
-        res = run_quietly(lambda: minimize(problem, x0, method=self.solver, tol=self.tol,
+        method = self.solver
+        if method == "auto":
+            n, p = design.shape
+            method = "newton" if p <= AUTO_NEWTON_COLUMNS and n * p * p <= AUTO_NEWTON_WORK \
+                else "lbfgs"
+        res = run_quietly(lambda: minimize(problem, x0, method=method, tol=self.tol,
                                            max_iter=self.max_iter), type(self).__name__)
         self._store(np.asarray(res.x, dtype=np.float64), X.shape[1], res.nit)
         return self

@@ -83,6 +83,7 @@ class TransportSolver(Solver):
         xp = problem.xp
         f, g = self.potentials(state)
         plan, rows, cols, cost = self.summary(problem, state, f, g)
+        counts = problem.counts  # after the summary's passes
         error = problem.marginal_error(rows, cols)
         message = getattr(state, "message", None)
         if not math.isfinite(error):
@@ -110,7 +111,8 @@ class TransportSolver(Solver):
             marginal_error=error * mass, grad_norm=error * mass,  # the dual gradient's norm
             x=xp.concat([f_full, g_full]),
             success=status.success, status=int(status), message=status.describe(message),
-            nit=int(state.nit), time=elapsed, method=self.name, backend=state.backend.name,
+            nit=int(state.nit), nfev=int(counts["fun"]), njev=0, nhev=int(counts["hess"]),
+            time=elapsed, method=self.name, backend=state.backend.name,
             history=history, **self.extra_fields(state),
         )
 

@@ -41,10 +41,12 @@ class ArrayApiOps:
 
     def __init__(self, xp, M, reg):
         self.xp, self.M, self.reg = xp, M, reg
+        self.passes = 0  # passes over M (Result.nfev)
 
     def row_lse(self, g, shift=None):
         """Row log-sum-exps of ``(g - M) / reg`` (length n); ``shift`` is not needed."""
         xp = self.xp
+        self.passes += 1
         z = (xp.reshape(g, (1, -1)) - self.M) / self.reg
         peak = xp.max(z, axis=1, keepdims=True)
         return peak[:, 0] + xp.log(xp.sum(xp.exp(z - peak), axis=1))
@@ -52,6 +54,7 @@ class ArrayApiOps:
     def col_lse(self, f, shift=None):
         """Column log-sum-exps of ``(f - M) / reg`` (length m); ``shift`` is not needed."""
         xp = self.xp
+        self.passes += 1
         z = (xp.reshape(f, (-1, 1)) - self.M) / self.reg
         peak = xp.max(z, axis=0, keepdims=True)
         return peak[0, :] + xp.log(xp.sum(xp.exp(z - peak), axis=0))
@@ -59,6 +62,7 @@ class ArrayApiOps:
     def plan(self, f, g, out=None):
         """``(P, row sums, column sums)``; ``out`` is ignored (a new array is returned)."""
         xp = self.xp
+        self.passes += 1
         P = xp.exp((xp.reshape(f, (-1, 1)) + xp.reshape(g, (1, -1)) - self.M) / self.reg)
         return P, xp.sum(P, axis=1), xp.sum(P, axis=0)
 
@@ -82,12 +86,14 @@ class NumbaOps:
         self.parts = self.threads
         self.partial = np.empty((self.parts, self.M.shape[1]))
         self.reg = float(reg)
+        self.passes = 0  # passes over M (Result.nfev)
 
     def row_lse(self, g, shift=None):
         """Row log-sum-exps of ``(g - M) / reg`` (length n); ``shift`` guesses
         ``reg * LSE``."""
         out = np.empty(self.M.shape[0])
         guess = np.full(out.size, np.nan) if shift is None else np.ascontiguousarray(shift)
+        self.passes += 1
         self.row_kernel(self.M, np.ascontiguousarray(g), guess, self.reg, out)
         return out
 
@@ -97,6 +103,7 @@ class NumbaOps:
         exact two-level pass)."""
         out = np.empty(self.M.shape[1])
         f = np.ascontiguousarray(f)
+        self.passes += 1
         if shift is None or self.col_kernel(self.M, f, np.ascontiguousarray(shift), self.reg,
                                             self.parts, self.partial, out):
             self.col_exact_kernel(self.M, f, self.reg, out)
@@ -106,6 +113,7 @@ class NumbaOps:
         """``(P, row sums, column sums)``, ``P`` written into ``out`` when given."""
         P = np.empty_like(self.M) if out is None else out
         rows = np.empty(self.M.shape[0])
+        self.passes += 1
         self.plan_kernel(self.M, np.ascontiguousarray(f), np.ascontiguousarray(g),
                                self.reg, P, rows)
         return P, rows, P.sum(axis=0)
@@ -131,6 +139,7 @@ class ShiftedSumOps(ArrayApiOps):
         xp = self.xp
         if shift is None:
             return super().row_lse(g)
+        self.passes += 1
         total = self.shifted_sum(xp.reshape(g, (1, -1)), self.M, xp.reshape(shift, (-1, 1)),
                                  1.0 / self.reg, 1)
         return self._checked(total, shift, lambda: super(ShiftedSumOps, self).row_lse(g))
@@ -140,6 +149,7 @@ class ShiftedSumOps(ArrayApiOps):
         xp = self.xp
         if shift is None:
             return super().col_lse(f)
+        self.passes += 1
         total = self.shifted_sum(xp.reshape(f, (-1, 1)), self.M, xp.reshape(shift, (1, -1)),
                                  1.0 / self.reg, 0)
         return self._checked(total, shift, lambda: super(ShiftedSumOps, self).col_lse(f))

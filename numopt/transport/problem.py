@@ -105,6 +105,27 @@ class TransportProblem:
         self.M = M
         self.ops = make_ops(self.backend, M, self.reg)
 
+    # --- oracle work: Result.nfev / nhev and the history's columns --------------------------
+    @property
+    def counts(self):
+        """Work of the current run (read by :func:`numopt.core.run`): ``fun`` = passes over
+        the cost (log-sum-exps, kernel products, plan evaluations: ``Result.nfev``),
+        ``grad = 0``, ``hess`` = sparse Hessians built (SNS: ``Result.nhev``)."""
+        tally = self.__dict__.setdefault("_tally", {"fun": 0, "hess": 0})
+        return {"fun": getattr(self.ops, "passes", 0) + tally["fun"], "grad": 0,
+                "hess": tally["hess"]}
+
+    def tally(self, kind, count=1):
+        """Add ``count`` passes (``kind="fun"``) or Hessians (``"hess"``) made outside
+        ``ops`` (kernel products of the scaling domain, SNS's Hessians)."""
+        self.__dict__.setdefault("_tally", {"fun": 0, "hess": 0})[kind] += count
+
+    def reset_counts(self):
+        """Zero the counts (the loop calls it: counts are per run, as in SciPy)."""
+        self._tally = {"fun": 0, "hess": 0}
+        if hasattr(self.ops, "passes"):
+            self.ops.passes = 0
+
     # --- weights: validation, normalization, zero-mass bins --------------------------------
     def _weights(self, xp, a, b):
         """Check ``a`` and ``b``; store the mass; return both normalized to total 1."""
@@ -245,6 +266,7 @@ class TransportProblem:
         diag(v)``, two multiplications instead of an exp pass (``K`` is overwritten on
         NumPy: the run is over)."""
         xp = self.xp
+        self.tally("fun")  # one pass builds the plan
         if isinstance(K, np.ndarray):
             P = np.multiply(K, u[:, None], out=K)
             P = np.multiply(P, v[None, :], out=P)

@@ -124,6 +124,7 @@ class ScalingSinkhorn(TransportSolver):
         u, v = xp.exp(f / reg), xp.exp(g / reg)
         Kv = K @ v
         cols = v * (u @ K)
+        problem.tally("fun", 3)  # the kernel, two products
         error = problem.marginal_error(u * Kv, cols)
         return State(u=u, v=v, K=K, Kv=Kv, reg=reg, marginal_error=error, checked=True,
                      nit=0, phase="sinkhorn", backend=problem.backend)
@@ -137,6 +138,7 @@ class ScalingSinkhorn(TransportSolver):
         # every iteration is checked: the check's K v is the next iteration's, so it costs
         # O(n), not a mat-vec (POT checks every 10th, at the price of an extra product)
         Kv = K @ v
+        problem.tally("fun", 2 if state.Kv is not None else 3)
         error = problem.marginal_error(u * Kv)
         return state.replace(u=u, v=v, Kv=Kv, marginal_error=error, checked=True, nit=nit)
 
@@ -164,7 +166,7 @@ def kernel_exponents(problem):
     return float(xp.max(problem.M)) / reg, -float(xp.min(problem.M)) / reg
 
 
-def overrelaxation_factor(contraction):
+def overrelaxation_factor(contraction, cap=OMEGA_MAX):
     """Optimal SOR factor for iterations that contract the error by ``contraction`` < 1 per
     step: ``2 / (1 + sqrt(1 - contraction))`` (Young 1954), as used for Sinkhorn by Thibault,
     Chizat, Dossal & Papadakis 2017 (arXiv 1711.01851, Sec. 3), capped at ``OMEGA_MAX``.
@@ -173,6 +175,8 @@ def overrelaxation_factor(contraction):
     ----------
     contraction : float
         Observed error ratio per iteration, in ``(0, 1)``.
+    cap : float, default OMEGA_MAX (1.8)
+        Largest factor returned.
 
     Returns
     -------
@@ -184,4 +188,4 @@ def overrelaxation_factor(contraction):
     >>> round(overrelaxation_factor(0.75), 3)
     1.333
     """
-    return min(OMEGA_MAX, 2.0 / (1.0 + math.sqrt(1.0 - contraction)))
+    return min(cap, 2.0 / (1.0 + math.sqrt(1.0 - contraction)))

@@ -274,6 +274,7 @@ class SinkhornNewtonSparse(TransportSolver):
         if self._scaling_ok(problem, state):
             K = xp.exp(-problem.M / reg)
             u, v = xp.exp(f / reg), xp.exp(g / reg)
+            problem.tally("fun", 2)  # the kernel, one product
             return state.replace(u=u, v=v, K=K, Kv=K @ v, reg=reg, warm=self.scaling,
                                  **common)
         return state.replace(lse=None, warm=self.sinkhorn, u=None, **common)
@@ -289,6 +290,7 @@ class SinkhornNewtonSparse(TransportSolver):
         Ktu = u @ K
         v = state.v * (problem.b / (state.v * Ktu)) ** w
         Kv = K @ v
+        problem.tally("fun", 2 if state.Kv is not None else 3)
         error = problem.marginal_error(u * Kv, v * Ktu)
         return state.replace(u=u, v=v, Kv=Kv, marginal_error=error, checked=True,
                              nit=state.nit + 1)
@@ -327,6 +329,7 @@ class SinkhornNewtonSparse(TransportSolver):
         mass = float(xp.sum(problem.a))
         dropped = None if self.drop_ratio is None else self.drop_ratio * state.marginal_error
         S = sparsify(xp, state.P, state.kept, dropped, kernels)
+        problem.tally("hess")
         nnz = _stored(xp, S)
         rtol = max(self.cg_rtol, min(FORCING_MAX, FORCING * state.marginal_error / mass))
         max_cg = self.cg_max_iter or CG_ITER_PER_UNKNOWN * sum(problem.shape)
