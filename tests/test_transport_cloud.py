@@ -133,7 +133,7 @@ def test_lazy_plan_refuses_huge_dense_and_bad_input():
     assert res.plan.shape == (20, 10) and res.plan.sum() == pytest.approx(1.0)
     assert "LazyPlan" in repr(res.plan) and "PointCloud" in repr(PointCloud(x, y))
     with pytest.raises(no.InvalidProblemError, match="method='sinkhorn_log'"):
-        sinkhorn(np.full(20, 0.05), np.full(10, 0.1), PointCloud(x, y), 0.1, method="sns")
+        sinkhorn(np.full(20, 0.05), np.full(10, 0.1), PointCloud(x, y), 0.1, method="sinkhorn")
     with pytest.raises(no.InvalidProblemError, match="same number of coordinates"):
         PointCloud(x, y[:, :1])
     with pytest.raises(no.InvalidProblemError, match="NaN"):

@@ -12,6 +12,7 @@ from ..core.registry import option_names
 from ..core.validate import check_choice, check_int, check_positive, reject_unknown
 from ..errors import ConvergenceWarning, InvalidProblemError
 from .cloud import CloudProblem, CloudSinkhorn, PointCloud
+from .cloud_sns import CloudSinkhornNewtonSparse
 from .problem import TransportProblem
 from .sinkhorn import LogSinkhorn, ScalingSinkhorn
 from .sns import SinkhornNewtonSparse
@@ -20,7 +21,7 @@ from .sns import SinkhornNewtonSparse
 METHODS = {"sns": SinkhornNewtonSparse, "sinkhorn": ScalingSinkhorn,
            "sinkhorn_log": LogSinkhorn}
 #: methods that take a :class:`~numopt.transport.PointCloud` in place of ``M``
-CLOUD_METHODS = {"sinkhorn_log": CloudSinkhorn}
+CLOUD_METHODS = {"sinkhorn_log": CloudSinkhorn, "sns": CloudSinkhornNewtonSparse}
 DEFAULT_TOL = {"float64": 1e-9, "float32": 1e-5}  # relative L1 marginal error
 DEFAULT_MAX_ITER = 100_000
 POT_ORDER = ("numItermax", "stopThr", "verbose", "log", "warn", "warmstart")
@@ -74,7 +75,7 @@ def sinkhorn(a: Any, b: Any, M: Any, reg: float, method: str | None = None, *pos
         1000·eps)`` of the dtype: 1.2e-4 for float32); the solver sees both normalized.
     M : array_like, shape (n, m), or PointCloud
         Finite cost matrix, or a :class:`~numopt.transport.PointCloud` whose costs are
-        computed on the fly (O(n + m) memory; ``method="sinkhorn_log"``).
+        computed on the fly (O(n + m) memory; ``method="sinkhorn_log"`` or ``"sns"``).
     reg : float
         Entropic regularization (> 0) on the scale of ``M``.
     method : {"sns", "sinkhorn", "sinkhorn_log"}, optional
@@ -216,7 +217,7 @@ def _solve(a, b, M, reg, method, *, tol, max_iter, backend, progress, callback, 
     if cloud and method in METHODS and method not in CLOUD_METHODS:
         raise InvalidProblemError(
             f"method={method!r} needs a cost matrix; a PointCloud runs with "
-            "method='sinkhorn_log' (online log-sum-exps, O(n + m) memory), or pass "
+            "method='sinkhorn_log' or 'sns' (online log-sum-exps, O(n + m) memory), or pass "
             "M=cloud.matrix() for a small cloud.")
     check_choice("method", method, tuple(table))
     cls = table[method]

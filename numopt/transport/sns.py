@@ -381,32 +381,43 @@ class SinkhornNewtonSparse(TransportSolver):
 
     def _line_search(self, problem, state, d, slope, merit):
         """``(alpha, evaluated trial)`` of the first accepted halving, or None."""
-        n = problem.shape[0]
-        # no trial changes a plan entry by more than e^MAX_LOG_CHANGE (nearly flat dual
-        # directions, e.g. mass moving between clusters, give huge Newton steps that
-        # overflow every halving)
-        longest = float(problem.xp.max(problem.xp.abs(d))) / problem.reg
-        alpha = min(1.0, MAX_LOG_CHANGE / longest) if longest > 0 else 1.0
-        for trial in range(self.max_halvings + 1):
-            with np.errstate(over="ignore", invalid="ignore"):  # a too-long trial overflows
-                values = self._evaluate(problem, state.f + alpha * d[:n],
-                                        state.g + alpha * d[n:], state.spare)
-            if values["dual"] >= state.dual + self.c1 * alpha * slope or (
-                    merit and values["marginal_error"] < state.marginal_error):
-                return alpha, dict(values, trials=trial + 1)
-            alpha *= 0.5
-        return None
+        return backtrack(problem.xp, lambda f, g: self._evaluate(problem, f, g, state.spare),
+                         state, d, slope, merit, self.c1, self.max_halvings, problem.reg)
 
     def record(self, state):
-        row = super().record(state)
-        if state.phase == "newton":
-            row.update(fun=state.dual, kept=int(state.nnz), step=float(state.step),
-                       cg_iterations=int(state.cg_iterations))
-        return row
+        return newton_record(super().record(state), state)
 
     def extra_fields(self, state):
         return dict(nit_newton=int(state.nit_newton),
                     nit_sinkhorn=int(state.nit - state.nit_newton), kept=int(state.nnz))
+
+
+def backtrack(xp, evaluate, state, d, slope, merit, c1, max_halvings, reg):
+    """Armijo backtracking on the dual from ``state`` along ``d = (d_f, d_g)``:
+    ``(alpha, evaluate(f + alpha d_f, g + alpha d_g) with "trials")`` of the first halving
+    whose dual rises by ``c1·alpha·slope`` (with ``merit``: or whose marginal error drops),
+    or None. The first trial changes no plan entry by more than ``e^MAX_LOG_CHANGE``
+    (nearly flat dual directions, e.g. mass moving between clusters, give huge Newton
+    steps that overflow every halving)."""
+    n = state.f.shape[0]
+    longest = float(xp.max(xp.abs(d))) / reg
+    alpha = min(1.0, MAX_LOG_CHANGE / longest) if longest > 0 else 1.0
+    for trial in range(max_halvings + 1):
+        with np.errstate(over="ignore", invalid="ignore"):  # a too-long trial overflows
+            values = evaluate(state.f + alpha * d[:n], state.g + alpha * d[n:])
+        if values["dual"] >= state.dual + c1 * alpha * slope or (
+                merit and values["marginal_error"] < state.marginal_error):
+            return alpha, dict(values, trials=trial + 1)
+        alpha *= 0.5
+    return None
+
+
+def newton_record(row, state):
+    """``row`` (a history row) with the Newton step's columns when ``state`` made one."""
+    if state.phase == "newton":
+        row.update(fun=state.dual, kept=int(state.nnz), step=float(state.step),
+                   cg_iterations=int(state.cg_iterations))
+    return row
 
 
 def _stored(xp, S):
