@@ -45,6 +45,71 @@ def test_sample_terms_and_gap_match_numpy_twin_at_extreme_margins():
                                    LR.scaled_dual_gap(loss, sig, y, z, s, c, 0.3), rtol=1e-12)
 
 
+def test_vectorized_exp_and_logs_are_accurate_to_a_few_ulps():
+    # log(1 + e) on [0, 1] (both sides of the √2 − 1 switch) and log over the normal range
+    e = np.r_[np.geomspace(1e-300, 1.0, 400), LK.SQRT2_M1, np.nextafter(LK.SQRT2_M1, 1.0)]
+    got = np.array([LK.log1p_unit(v) for v in e])
+    np.testing.assert_allclose(got, np.log1p(e), rtol=1e-15, atol=0.0)
+    assert LK.log1p_unit(0.0) == 0.0
+    x = np.r_[np.geomspace(1e-300, 1e300, 400), 0.5, 1.0, 2.0, np.sqrt(2.0)]
+    got = np.array([LK.fast_log(v) for v in x])
+    np.testing.assert_allclose(got, np.log(x), rtol=1e-15, atol=1e-300)
+
+
+def test_outer_loop_terms_match_numpy_at_extreme_margins():
+    from scipy.special import expit, xlogy
+
+    rng = np.random.default_rng(4)
+    z = np.r_[800.0, -800.0, 40.0, -40.0, 0.0, 1e-300, rng.standard_normal(200) * 5]
+    n = z.size
+    y = np.where(rng.standard_normal(n) > 0, 1.0, -1.0)
+    s = rng.uniform(0.5, 2.0, n)
+    s[:2] = 0.0  # zero-weight samples
+    nu, terms = np.empty(n), np.empty(n)
+    LK.dual_residual(z, y, s, nu)
+    np.testing.assert_allclose(nu, s * y * expit(-y * z), rtol=1e-14, atol=1e-300)
+    LK.losses(z, y, terms)
+    np.testing.assert_allclose(terms, np.logaddexp(0.0, -y * z), rtol=1e-14, atol=1e-300)
+    for c in (1.0, 0.6):
+        LK.entropies(nu, y, s, c, terms)
+        p = np.clip(np.where(s > 0, c * nu * y / np.where(s > 0, s, 1.0), 0.0), 0.0, 1.0)
+        np.testing.assert_allclose(terms, xlogy(p, p) + xlogy(1 - p, 1 - p), rtol=1e-14,
+                                   atol=1e-15)
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csc"])
+def test_shifted_column_derivatives_match_numpy(fmt):
+    # the vectorized exp inside must not be compiled under a fastmath caller's flags
+    X, y, s, w = problem(n=60, seed=6, density=0.7)
+    n = X.shape[0]
+    arrays = Design(X if fmt == "dense" else sp.csc_matrix(X)).arrays()
+    z = X @ w
+    for j in (0, 5):
+        for shift in (0.0, 0.3, -2.0, 900.0):
+            got = LK.col_derivatives_shifted(*arrays, j, z, y, s, shift, np.empty(n))
+            x = X[:, j]
+            sig = LR.sample_terms(z + shift * x, y, s)[1]
+            ref = (-(x * s * y) @ sig, (x * x * s) @ (sig * (1 - sig)), (np.abs(x) * s) @ sig)
+            np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-300)
+
+
+@pytest.mark.parametrize("subset", [False, True])
+def test_trial_losses_match_numpy_twin(subset):
+    X, y, s, w = problem(n=50, seed=5)
+    n = X.shape[0]
+    z, loss, sig, hess = terms(X, y, s, w)
+    xdelta = np.random.default_rng(5).standard_normal(n) * 3.0
+    rows = np.flatnonzero(np.arange(n) % 3) if subset else np.arange(n)
+    loss_try, e_try = np.empty(n), np.empty(n)
+    LK.trial_losses(y, z, xdelta, 0.5, rows, rows.size, loss_try, e_try)
+    ref = LR.sample_terms(z + 0.5 * xdelta, y, s)[0][rows]
+    np.testing.assert_allclose(loss_try[:rows.size], ref, rtol=1e-14)
+    np.testing.assert_allclose(e_try[:rows.size], np.exp(-np.abs(y * (z + 0.5 * xdelta)))[rows],
+                               rtol=1e-14, atol=1e-300)
+    np.testing.assert_allclose(LK.loss_change(s, loss, loss_try, rows, rows.size),
+                               s[rows] @ (ref - loss[rows]), rtol=1e-12)
+
+
 @pytest.mark.parametrize("fmt", ["dense", "csc"])
 def test_derivatives_and_model_epochs_match_numpy_twin(fmt):
     X, y, s, w = problem(seed=1)
@@ -80,7 +145,8 @@ def test_derivatives_and_model_epochs_match_numpy_twin(fmt):
     wz, act = np.zeros(ws.size), np.arange(ws.size)
     n_left = LK.qp_epoch(*arrays, np.zeros(d), wz, grad, lc, ws, big, hess, np.zeros(n),
                          act, ws.size, 1.0, out)
-    assert n_left < ws.size and 0 in act[n_left:]
+    assert n_left < ws.size and 0 not in act[:n_left]
+    assert list(act[:n_left]) == sorted(act[:n_left])  # the kept ones keep their order
 
 
 @pytest.mark.slow  # numba compilation of the extrapolation kernel (~5 s cold)
@@ -95,13 +161,18 @@ def test_model_extrapolation_is_kept_only_when_it_lowers_the_model(fmt):
     pen = np.full(d, 0.05 * np.abs(grad).max())
     wpd, xdelta = w.copy(), np.zeros(n)
     active, out = np.arange(d), np.zeros(2)
-    buf = np.empty((LK.ANDERSON_K + 1, d))
+    buf = np.zeros((LK.ANDERSON_K + 1, d))
+    active[:] = active[::-1]  # the active list in another order, one coordinate left out
+    n_active = d - 1
     for t in range(LK.ANDERSON_K + 1):
-        LK.qp_epoch(*arrays, w, wpd, grad, lc, ws, pen, hess, xdelta, active, d, np.inf, out)
-        buf[t] = wpd
+        LK.qp_epoch(*arrays, w, wpd, grad, lc, ws, pen, hess, xdelta, active, n_active,
+                    np.inf, out)
+        buf[t, :n_active] = wpd[active[:n_active]]
     before = LK.qp_value(grad, pen, ws, w, wpd, hess, xdelta)
-    accepted = LK.qp_extrapolate(*arrays, w, wpd, grad, ws, pen, hess, xdelta, buf,
-                                 np.empty(d), np.zeros(n))
+    left_out = wpd[active[n_active]]
+    accepted = LK.qp_extrapolate(*arrays, wpd, grad, ws, pen, hess, xdelta, buf, active,
+                                 n_active, np.empty(d), np.zeros(n))
+    assert wpd[active[n_active]] == left_out
     after = LR.qp_value(grad, pen, ws, w, wpd, hess, xdelta)
     assert after <= before + 1e-12
     if accepted:

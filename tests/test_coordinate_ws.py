@@ -330,3 +330,126 @@ def test_path_uses_gram_when_n_exceeds_d_and_matches_scikit_learn():
     np.testing.assert_allclose(loose, sk_coefs, atol=1e-6, rtol=0)
     with pytest.raises(no.InvalidProblemError, match="precompute"):
         lasso(X, y, 0.1, precompute="yes")
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_measure_kernel_matches_numpy_reference(sparse):
+    """The Lasso's one-pass outer measure (numba) = the GLM's NumPy primal/dual/violation
+    and the gap-safe screening test; a better dual candidate is taken only in its window."""
+    from numopt.coordinate.working_set import GLM, SAFE_MARGIN
+
+    X, y = data(40, 25, seed=11, density=0.4 if sparse else None)
+    weights = np.ones(25)
+    weights[3] = 0.0  # one unpenalized feature
+    glm = GLM("lasso", sp.csc_matrix(X) if sparse else X, y, 0.3 * np.abs(X.T @ y).max(),
+              weights=weights)
+    rng = np.random.default_rng(1)
+    w = np.where(rng.random(25) < 0.3, rng.standard_normal(25), 0.0)
+    r = y - X @ w
+    corr_ref = X.T @ r
+    primal = glm.primal(w, r)
+    dual, c = glm.dual(r, corr_ref)
+    gap = primal - dual
+    kill = (glm.pen > 0) & (np.abs(c * corr_ref) + glm.radius(gap) * glm.norms
+                            < (1 - SAFE_MARGIN) * glm.pen)
+    for have in (False, True):
+        corr = corr_ref.copy() if have else np.empty(25)
+        dual_corr, screened = np.empty(25), np.zeros(25, dtype=bool)
+        out = K.lasso_measure(*glm.design.arrays(), w, r, glm.y, glm.pen, glm.norms, corr,
+                              have, np.empty(0), np.array([0.0, np.inf]), dual_corr,
+                              screened, True, SAFE_MARGIN)
+        p, g, violation, newly = out
+        np.testing.assert_allclose(corr, corr_ref, atol=1e-12)
+        np.testing.assert_allclose([p, g], [primal, gap], rtol=1e-12)
+        np.testing.assert_allclose(dual_corr, c * corr_ref, atol=1e-12)
+        assert violation == pytest.approx(glm.violation(w, corr_ref), rel=1e-12)
+        np.testing.assert_array_equal(screened, kill)
+        assert newly == np.count_nonzero(kill & (w != 0))
+    # a dual candidate: used when its dual value is larger and the gap lies in the window
+    extra = y - X @ (0.5 * w)
+    dual_x, c_x = glm.dual(extra, X.T @ extra)
+    for window, used in (([0.0, np.inf], dual_x > dual), ([0.0, 0.5 * gap], False)):
+        dual_corr = np.empty(25)
+        _, g, _, _ = K.lasso_measure(*glm.design.arrays(), w, r, glm.y, glm.pen, glm.norms,
+                                     np.empty(25), False, extra, np.array(window), dual_corr,
+                                     np.zeros(25, dtype=bool), False, SAFE_MARGIN)
+        assert g == pytest.approx(primal - (max(dual, dual_x) if used else dual), rel=1e-12)
+
+
+def test_working_set_selection_matches_numpy_reference():
+    rng = np.random.default_rng(3)
+    score = np.round(rng.standard_normal(200), 1)  # many ties
+    score[rng.random(200) < 0.2] = np.inf
+    score[rng.random(200) < 0.1] = -np.inf
+    finite = np.flatnonzero(score != np.inf)
+    for size in (1, 7, 50, finite.size, 200):
+        got = K.working_set_select(score, size)
+        ref = np.sort(finite[np.argsort(score[finite], kind="stable")[:size]])
+        np.testing.assert_array_equal(got, ref)
+
+
+def test_inner_check_hint_keeps_the_tolerance():
+    """The check schedule (predicted from gap²/decrease, optionally hinted) never stops
+    above the working-set tolerance, and reports the ratio it measured."""
+    from numopt.coordinate.working_set import GLM
+
+    X, y = data(80, 40, seed=12, rho=0.6)
+    glm = GLM("lasso", X, y, 0.05 * np.abs(X.T @ y).max())
+    ws = np.arange(40, dtype=np.int64)
+    tol_in = 1e-9 * glm.null_value
+    runs = []
+    for hint in (0.0, 1e3, 1e12):
+        w, r = np.zeros(40), y.copy()
+        epochs, gap, _, measured = K.lasso_inner(
+            *glm.design.arrays(), w, r, glm.y, ws, glm.inv_lc, glm.pen, tol_in, 10_000, 10,
+            True, np.empty((0, 80)), np.empty(40), hint)
+        assert gap <= tol_in and measured > 0
+        np.testing.assert_allclose(r, y - X @ w, atol=1e-10)
+        runs.append(w)
+    np.testing.assert_allclose(runs[0], runs[2], atol=1e-6)
+
+
+def test_path_start_is_exact_on_a_linear_piece():
+    """Between penalties where support and signs stay, the Lasso solution is affine in λ:
+    the path's extrapolated start (with its residual and correlations) is the solution."""
+    from numopt.coordinate.estimators import _extrapolate_path
+    from numopt.coordinate.working_set import GLM, solve
+
+    rng = np.random.default_rng(4)
+    X = np.linalg.qr(rng.standard_normal((60, 12)))[0]  # orthonormal: w = ST(Xᵀy, λ)
+    y = X @ np.linspace(3.0, 0.25, 12) + 0.01 * rng.standard_normal(60)
+    glm = GLM("lasso", X, y, 1.0)
+    solved = []
+    for lam in (0.24, 0.22):  # no |X_jᵀy| between 0.2 and 0.24: one linear piece
+        glm.set_penalty(lam)
+        w, res = solve(glm, None, tol=1e-15, max_iter=100)
+        solved.append((glm.lam, *glm.last))
+    glm.set_penalty(0.2)
+    start = _extrapolate_path(glm, solved)
+    exact = np.sign(X.T @ y) * np.maximum(np.abs(X.T @ y) - 0.2, 0.0)
+    np.testing.assert_allclose(start, exact, atol=1e-12)
+    np.testing.assert_allclose(glm.last[1], y - X @ start, atol=1e-12)
+    np.testing.assert_allclose(glm.last[2], X.T @ (y - X @ start), atol=1e-12)
+    w, res = solve(glm, start, tol=1e-12, max_iter=100)
+    assert res.success and res.epochs <= 1
+
+
+def test_final_solve_moves_to_the_gram_form_when_it_pays(monkeypatch):
+    """A dense n ≫ d ill-conditioned Lasso switches its last inner solve to X_wsᵀX_ws once
+    the measured rate says the remaining epochs repay the matrix, and still matches
+    scikit-learn (the residual is recomputed after the switch, so the gap is exact)."""
+    from numopt.coordinate import working_set as WS
+
+    X, y = data(600, 40, seed=13, rho=0.97)
+    alpha = alpha_max(X, y) / 1000
+    calls = []
+    real = WS._gram_inner
+    monkeypatch.setattr(WS, "_gram_inner", lambda *a: calls.append(1) or real(*a))
+    coef, res = lasso(X, y, alpha, tol=1e-12)
+    assert calls and res.success and res.duality_gap <= 1e-12
+    np.testing.assert_allclose(coef, sk_lasso(X, y, alpha).coef_, atol=1e-8)
+    # an easy design never pays for the matrix
+    calls.clear()
+    X, y = data(600, 40, seed=14)
+    lasso(X, y, alpha_max(X, y) / 10, tol=1e-8)
+    assert not calls

@@ -33,7 +33,9 @@ from ._ws_kernels import ANDERSON_K, FAST, anderson_combine, anderson_weights, s
 FREE_SWEEPS = 100  # cap on the sweeps fitting the unpenalized features before a gap
 
 
-@numba.njit(cache=True)
+# the update kernels are inlined into the epoch loops (a numba call that is not inlined
+# costs ~100 ns, as much as a short row's update; see _ws_kernels.col_dot)
+@numba.njit(cache=True, inline="always")
 def gram_update(Q, g, j, delta):
     """``g -= delta Q[j]`` (row ``j`` of the symmetric ``Q``). ``Q`` is the tuple
     ``(dense, data, indices, indptr)``: a C-ordered dense matrix when ``indptr`` has one
@@ -45,13 +47,13 @@ def gram_update(Q, g, j, delta):
         gram_update_dense(dense[j], g, delta)
 
 
-@numba.njit(cache=True, fastmath=FAST)
+@numba.njit(cache=True, fastmath=FAST, inline="always")
 def gram_update_dense(row, g, delta):
     for i in range(g.size):
         g[i] -= delta * row[i]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def gram_update_csr(data, indices, indptr, g, j, delta):
     for p in range(indptr[j], indptr[j + 1]):
         g[indices[p]] -= delta * data[p]

@@ -22,10 +22,9 @@ from ..core.status import Status
 from ..core.validate import check_int
 from ..errors import InvalidProblemError
 from . import _gram_kernels as G
-from .working_set import gap_fields, start_coef
+from .working_set import GRAM_MAX_D, gap_fields, start_coef
 
 EPOCHS_PER_STEP = 100  # epochs of one solver step (one history row)
-GRAM_MAX_D = 4000  # "auto" never forms a Gram matrix above this many features (128 MB)
 
 
 class GramLasso:
@@ -52,13 +51,13 @@ class GramLasso:
             raise InvalidProblemError("the Gram solver is for the Lasso only.")
         design = glm.design
         X = design.X
-        none = np.zeros(1, dtype=np.int64)
+        none = np.zeros(1, dtype=np.uint64)  # unsigned indices, as in working_set.Design
         if design.sparse:  # a sparse Gram matrix, kept as CSR (symmetric: rows = columns)
             Q = sp.csr_matrix(design.XT @ X)
             Q.sort_indices()
             diag = Q.diagonal()
-            self.Q = (np.zeros((1, 1)), Q.data, Q.indices.astype(np.int64),
-                      Q.indptr.astype(np.int64))
+            self.Q = (np.zeros((1, 1)), Q.data, Q.indices.astype(np.uint64),
+                      Q.indptr.astype(np.uint64))
             self.density = Q.nnz / max(Q.shape[0] ** 2, 1)
         else:
             Q = np.ascontiguousarray(design.XT @ X, dtype=np.float64)

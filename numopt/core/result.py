@@ -109,7 +109,12 @@ def _brief(value, indent):
     return repr(value)
 
 
+_PLAIN = (float, int, bool, str)
+
+
 def _scalar(value):
+    if type(value) in _PLAIN:  # the common case, first: History rows are mostly floats
+        return value
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, (int, np.integer)):
