@@ -379,37 +379,10 @@ class WorkingSetCD(Solver):
         arrays = glm.design.arrays()
         extra = corr = None
         if glm.kind == "lasso":
-            res_buf = np.empty((DUAL_K if self.dual_extrapolation else 0, glm.design.n))
-            corr = np.empty(glm.design.d)
-            gram = complete and _gram_pays(glm, ws)
-            budget = max(ws.size // GRAM_EPOCH_COST, 1) if gram else self.max_epochs
-            epochs, inner_gap, accepted, glm.check_hint = K.lasso_inner(
-                *arrays, w, aux, glm.y, ws, glm.inv_lc, glm.pen, tol_in, budget,
-                CHECK_EVERY, self.anderson, res_buf, corr, glm.check_hint)
-            if gram and inner_gap > tol_in:  # measure the current rate over two Anderson
-                # cycles (a rate measured between extrapolations misses their jumps)
-                probe, probe_gap, more_accepted, glm.check_hint = K.lasso_inner(
-                    *arrays, w, aux, glm.y, ws, glm.inv_lc, glm.pen, tol_in,
-                    2 * (K.ANDERSON_K + 1),
-                    CHECK_EVERY, self.anderson, res_buf, corr, glm.check_hint)
-                epochs, accepted = epochs + probe, accepted + more_accepted
-                gap_before, inner_gap = inner_gap, probe_gap
-            if gram and inner_gap > tol_in:
-                if _gram_pays_now(glm, ws, gap_before, inner_gap, tol_in, probe):
-                    more, inner_gap, more_accepted = _gram_inner(
-                        glm, ws, w, aux, tol_in, self.max_epochs - epochs, self.anderson)
-                    res_buf = res_buf[:0]  # the residual record ends here
-                else:
-                    more, inner_gap, more_accepted, glm.check_hint = K.lasso_inner(
-                        *arrays, w, aux, glm.y, ws, glm.inv_lc, glm.pen, tol_in,
-                        self.max_epochs - epochs, CHECK_EVERY, self.anderson, res_buf, corr,
-                        glm.check_hint)
-                epochs, accepted = epochs + more, accepted + more_accepted
-                corr = None
+            epochs, inner_gap, accepted, corr, res_buf = self._lasso_inner(
+                glm, ws, w, aux, tol_in, complete)
             if res_buf.shape[0] and epochs >= DUAL_K and not glm.free.size:
                 extra = _extrapolate_residual(res_buf, epochs)
-            if ws.size < glm.design.d:
-                corr = None  # known on the working set only
         else:
             newton, inner_gap, epochs = LK.logistic_inner(
                 *arrays, w, aux, glm.y, glm.s, ws, glm.pen, tol_in, MAX_NEWTON, MAX_CD,
@@ -434,6 +407,45 @@ class WorkingSetCD(Solver):
                 f"{new.rel_gap:.3g} (the inner solver cannot decrease the objective further "
                 "in floating point)."))
         return new
+
+    def _lasso_inner(self, glm, ws, w, aux, tol_in, complete):
+        """The Lasso's inner solve on ``ws`` (``w``, ``aux`` in place): coordinate descent
+        (:func:`~numopt.coordinate._ws_kernels.lasso_inner`), moved to the Gram form of
+        ``ws`` when that pays (:func:`_gram_pays`, :func:`_gram_pays_now`). Returns
+        ``(epochs, gap, accepted_extrapolations, corr, res_buf)``: ``corr`` is ``Xᵀr`` when
+        ``ws`` is every feature and the last check saw the final residual, else None;
+        ``res_buf`` the residual record for dual extrapolation (empty: none)."""
+        arrays = glm.design.arrays()
+        res_buf = np.empty((DUAL_K if self.dual_extrapolation else 0, glm.design.n))
+        corr = np.empty(glm.design.d)
+
+        def descend(max_epochs):
+            epochs, gap, accepted, glm.check_hint = K.lasso_inner(
+                *arrays, w, aux, glm.y, ws, glm.inv_lc, glm.pen, tol_in, max(max_epochs, 1),
+                CHECK_EVERY, self.anderson, res_buf, corr, glm.check_hint)
+            return epochs, gap, accepted
+
+        if not (complete and _gram_pays(glm, ws)):
+            epochs, gap, accepted = descend(self.max_epochs)
+        else:  # rent: as many epochs as the Gram matrix costs, then measure the rate over
+            # two Anderson cycles (a rate between extrapolations misses their jumps)
+            epochs, gap, accepted = descend(ws.size // GRAM_EPOCH_COST)
+            if gap > tol_in:
+                probe, probe_gap, more_accepted = descend(2 * (K.ANDERSON_K + 1))
+                epochs, accepted = epochs + probe, accepted + more_accepted
+                if probe_gap > tol_in:
+                    if _gram_pays_now(glm, ws, gap, probe_gap, tol_in, probe):  # buy
+                        more, probe_gap, more_accepted = _gram_inner(
+                            glm, ws, w, aux, tol_in, self.max_epochs - epochs, self.anderson)
+                        res_buf = res_buf[:0]  # the residual record ends here
+                        corr = None
+                    else:
+                        more, probe_gap, more_accepted = descend(self.max_epochs - epochs)
+                    epochs, accepted = epochs + more, accepted + more_accepted
+                gap = probe_gap
+        if ws.size < glm.design.d:
+            corr = None  # known on the working set only
+        return epochs, gap, accepted, corr, res_buf
 
     def _working_set(self, glm, state):
         """``(ws, complete, zero_violators, violators_out)``: the working set (sorted),
