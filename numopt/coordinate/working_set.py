@@ -7,21 +7,25 @@ One outer iteration (:class:`WorkingSetCD` ``step``):
    with the current support and the unpenalized features always in; keep the
    ``max(p0, 2·|support|)`` best (skglm's growth rule, Bertrand et al. 2022, Alg. 1);
 2. solve the problem restricted to that working set — Lasso: cyclic coordinate descent with
-   Anderson extrapolation of the iterates every 5 epochs (Bertrand et al. 2022, Alg. 2);
-   logistic: proximal Newton with coordinate-descent inner solves — until the working-set
-   duality gap is below 0.3 × the current full gap (celer's inner tolerance; Lasso: 0.1 ×,
-   and the final tolerance once no zero feature violates its constraint);
-3. one pass over all features: the full gradient, the dual point (the residual rescaled
-   into the dual feasible set, and for the Lasso also the Anderson extrapolation of the
-   last residuals, whichever has the larger dual value: dual extrapolation, Massias et al.
-   2018, §3), the duality gap, and gap-safe sphere screening (Ndiaye, Fercoq, Gramfort &
-   Salmon, JMLR 2017, arXiv 1611.05780): a penalized feature with
-   :math:`|X_j^\top\theta| + \rho\|X_j\| < \lambda\omega_j`, :math:`\rho` the radius that the
-   gap and the dual's strong concavity give, is zero at the optimum and leaves for good.
-   Logistic: the unpenalized features are first fitted to rounding (one-dimensional Newton,
-   :func:`~numopt.coordinate._logistic_kernels.logistic_fit_unpenalized`; Lasso: exact
-   coordinate steps, :func:`~numopt.coordinate._ws_kernels.lasso_fit_unpenalized`), here
-   and before every working-set gap, since the dual point is feasible only where
+   Anderson extrapolation of the iterates every 6 epochs while convergence is slow
+   (Bertrand et al. 2022, Alg. 2), gap checks scheduled by the predicted gap, and on dense
+   designs with ``n ≥ 8|W|`` a move to the Gram form of the working set when it pays
+   (:meth:`WorkingSetCD._lasso_inner`); logistic: proximal Newton with coordinate-descent
+   inner solves — until the working-set duality gap is below 0.3 × the current full gap
+   (celer's inner tolerance; Lasso: 0.1 ×, and the final tolerance once no zero feature
+   violates its constraint — for ``n ≥ d``, none outside the working set);
+3. one pass over all features (Lasso: one numba kernel,
+   :func:`~numopt.coordinate._ws_kernels.lasso_measure`): the full gradient, the dual point
+   (the residual rescaled into the dual feasible set, and for the Lasso also the Anderson
+   extrapolation of the last residuals, whichever has the larger dual value: dual
+   extrapolation, Massias et al. 2018, §3), the duality gap, and gap-safe sphere screening
+   (Ndiaye, Fercoq, Gramfort & Salmon, JMLR 2017, arXiv 1611.05780): a penalized feature
+   with :math:`|X_j^\top\theta| + \rho\|X_j\| < \lambda\omega_j`, :math:`\rho` the radius
+   that the gap and the dual's strong concavity give, is zero at the optimum and leaves for
+   good. Logistic: the unpenalized features are first fitted to rounding (one-dimensional
+   Newton, :func:`~numopt.coordinate._logistic_kernels.logistic_fit_unpenalized`; Lasso:
+   exact coordinate steps, :func:`~numopt.coordinate._ws_kernels.lasso_fit_unpenalized`),
+   here and before every working-set gap, since the dual point is feasible only where
    :math:`X_j^\top\theta = 0` on them; otherwise the gap is no bound (it can be negative)
    and screening unsafe.
 
